@@ -1,0 +1,24 @@
+namespace TruncEdge.Compiler.Program;
+
+/// <summary>
+/// The integer Program: the single definition of what inference computes. Ops run in list
+/// order; every op reads tensors written by earlier ops (or the input) and writes one tensor.
+/// </summary>
+public sealed class IntegerProgram
+{
+    public required string Name { get; init; }
+    public required List<ProgramTensor> Tensors { get; init; }
+    public required List<WeightLayer> Layers { get; init; }
+    public required List<ProgramOp> Ops { get; init; }
+    public required int Input { get; init; }
+    public required int Output { get; init; }
+    /// <summary>Arena bytes the plan needs (0 until planned).</summary>
+    public int ArenaSize { get; set; }
+    /// <summary>The largest total of bytes that must be live at once: no plan can beat it.</summary>
+    public int ArenaLowerBound { get; set; }
+    /// <summary>Facts about the source model, printed in reports and emitted headers.</summary>
+    public Dictionary<string, string> Provenance { get; init; } = new(StringComparer.Ordinal);
+
+    public ProgramTensor InputTensor => Tensors[Input];
+    public ProgramTensor OutputTensor => Tensors[Output];
+}

@@ -1,0 +1,42 @@
+namespace TruncEdge.Compiler.Program;
+
+/// <summary>
+/// The weights of one Conv or Dense layer: 8-bit TruncQuant codes stored once, and one
+/// <see cref="RequantTable"/> per weight bit width the layer can run at. At k bits the layer
+/// uses q = code >> (8 - k) and the signed level s = 2q - (2^k - 1).
+/// </summary>
+public sealed class WeightLayer
+{
+    /// <summary>Index used by the C API's per-layer bit-width setter; dense, 0-based.</summary>
+    public required int Index { get; init; }
+    public required string Name { get; init; }
+    /// <summary>Codes, layout [out_channel][kernel_h][kernel_w][in_channel / groups] for Conv and
+    /// [out_channel][in_features] for Dense (in_features in the HWC order of the input tensor).</summary>
+    public required byte[] Codes { get; init; }
+    public required int OutChannels { get; init; }
+    /// <summary>Pinned layers always run at 8 bits and carry a table for k = 8 only.</summary>
+    public required bool Pinned { get; init; }
+    /// <summary>Tables indexed by k - 1 (k = 1..8); a pinned layer has only index 7 set.</summary>
+    public required RequantTable?[] Tables { get; init; }
+    /// <summary>Mean |latent weight| (TRUNCQUANT.md section 2), kept for reports.</summary>
+    public required double MeanAbs { get; init; }
+
+    public int WeightsPerChannel => Codes.Length / OutChannels;
+    public IEnumerable<int> SupportedBits => Enumerable.Range(1, 8).Where(k => Tables[k - 1] is not null);
+    public RequantTable TableFor(int k) => Tables[k - 1]
+        ?? throw new InvalidOperationException($"layer {Name} has no table for k={k}");
+}
+
+/// <summary>
+/// Per-output-channel requantization of one layer at one weight bit width:
+/// out = clamp(RoundShift((acc + Bias[c]) * Multiplier[c] + residual * ResidualMultiplier[c], Shift[c]), Lo, Hi).
+/// See docs/integer-semantics.md.
+/// </summary>
+public sealed class RequantTable
+{
+    public required int[] Bias { get; init; }
+    public required int[] Multiplier { get; init; }
+    public required int[] Shift { get; init; }
+    /// <summary>Present only for layers with a fused residual input.</summary>
+    public int[]? ResidualMultiplier { get; init; }
+}
