@@ -41,11 +41,11 @@ static inline int32_t te_signed_level(uint8_t code8, uint32_t k)
     return 2 * te_truncate_code(code8, k) - (int32_t)((1u << k) - 1u);
 }
 
-/* The Conv/Dense epilogue: clamp(round_shift((acc + bias) * mult + r * rmult, shift), lo, hi). */
-static inline int32_t te_requantize(int32_t acc, int32_t bias, int32_t mult, int32_t shift,
+/* The Conv/Dense epilogue: clamp(round_shift(acc * mult + r * rmult + bias, shift), lo, hi). */
+static inline int32_t te_requantize(int32_t acc, int64_t bias, int32_t mult, int32_t shift,
                                     int64_t r, int32_t rmult, int32_t lo, int32_t hi)
 {
-    int64_t v = ((int64_t)acc + bias) * mult + r * rmult;
+    int64_t v = (int64_t)acc * mult + r * rmult + bias;
     return te_clamp(te_round_shift(v, shift), lo, hi);
 }
 

@@ -9,6 +9,21 @@
  *
  * Firmware normally calls only the functions of the generated model.h; the kernels are public
  * so that generated code (and tests) can call them.
+ *
+ * What every kernel checks, in this order, before it touches any data (docs/runtime-c.md):
+ *   TE_ERR_NULL_POINTER  a required pointer is NULL (tensors, codes, the table's bias,
+ *                        multiplier and shift arrays, avgpool's tables, add's operands);
+ *   TE_ERR_BAD_BITS      weight_bits outside 1..8 (te_conv2d, te_dense);
+ *   TE_ERR_BAD_PARAMS    anything inconsistent: a dimension below 1 or a tensor of more than
+ *                        INT32_MAX elements; groups that do not divide both channel counts; a
+ *                        window geometry other than the one below; an operand or residual kind
+ *                        that is not CODE/INT32 (or NONE for a residual), a residual without
+ *                        data or without residual_multiplier; an INT32 tensor not aligned to 4
+ *                        bytes; lo > hi, or a CODE output whose [lo, hi] leaves 0..255; a shift
+ *                        outside 1..62, |multiplier| or |residual_multiplier| >= 2^30 or
+ *                        |bias| > 2^61 (the ranges that keep the epilogue inside int64).
+ * The checks cost O(output channels) (avgpool: O(kernel_h * kernel_w)); no kernel needs scratch
+ * memory. A kernel that returns an error has written nothing.
  */
 #ifndef TRUNCEDGE_H
 #define TRUNCEDGE_H
@@ -58,7 +73,13 @@ typedef struct {
     int32_t channels;
 } te_dims;
 
-/* Convolution geometry. Bottom and right padding follow from in, out, kernel and stride. */
+/*
+ * Convolution geometry. Bottom and right padding follow from in, out, kernel and stride.
+ * Accepted windows (per axis, the same for pooling): kernel >= 1, stride >= 1,
+ * 0 <= pad < kernel, and every window overlaps the input: (out - 1) * stride - pad < in.
+ * So every output reads at least one real element, and the implied bottom/right padding is
+ * below the kernel too.
+ */
 typedef struct {
     te_dims in;
     te_dims out;
@@ -68,7 +89,7 @@ typedef struct {
     int32_t groups; /* 1 = dense conv; in.channels = depthwise */
 } te_conv_params;
 
-/* Pooling geometry; channels of in and out are equal. */
+/* Pooling geometry; channels of in and out are equal; windows as for te_conv_params. */
 typedef struct {
     te_dims in;
     te_dims out;
@@ -79,11 +100,12 @@ typedef struct {
 
 /*
  * The epilogue of Conv and Dense for the layer's current weight bit width, per output channel c:
- *   out = clamp(round_shift((acc + bias[c]) * multiplier[c] + r * residual_multiplier[c], shift[c]), lo, hi)
+ *   out = clamp(round_shift(acc * multiplier[c] + r * residual_multiplier[c] + bias[c], shift[c]), lo, hi)
+ * bias[c] is the real offset in output units times 2^shift[c], so it keeps full precision.
  * residual_multiplier may be NULL when there is no residual operand.
  */
 typedef struct {
-    const int32_t *bias;
+    const int64_t *bias;
     const int32_t *multiplier;
     const int8_t *shift;
     const int32_t *residual_multiplier;
@@ -98,6 +120,8 @@ typedef void (*te_trace_fn)(void *user, uint32_t op, const void *data, uint32_t 
  * codes layout: [out.channels][kernel_h][kernel_w][in.channels / groups].
  * residual: TE_ELEM_NONE, or a tensor of the output's shape (CODE or INT32).
  * output_kind: TE_ELEM_CODE writes uint8_t, TE_ELEM_INT32 writes int32_t.
+ * input, residual and output must not overlap (the output is written while inputs are read).
+ * The result is exact whatever path runs (1x1, depthwise, grouped, DSP): see docs/runtime-c.md.
  */
 te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
                     uint32_t weight_bits, const te_requant *rq, te_operand residual,
@@ -111,14 +135,15 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
                    const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
                    te_operand residual, te_elem output_kind, void *output);
 
-/* Max pooling of codes; padding reads as 0. */
+/* Max pooling of codes; padding reads as 0. input and output must not overlap. */
 te_status te_maxpool(const te_pool_params *p, const uint8_t *input, uint8_t *output);
 
 /*
  * Average pooling of codes to codes:
  *   out = clamp(round_shift(sum * multiplier[n-1], shift[n-1]), 0, out_max)
  * with n the window size (count_include_pad != 0) or the number of in-bounds positions.
- * multiplier and shift have kernel_h * kernel_w entries.
+ * multiplier and shift have kernel_h * kernel_w entries (shift 1..62, |multiplier| < 2^30);
+ * out_max in 0..255; kernel_h * kernel_w * 255 must fit int32. input and output must not overlap.
  */
 te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const int32_t *multiplier,
                      const int8_t *shift, int32_t out_max, const uint8_t *input, uint8_t *output);
@@ -126,6 +151,8 @@ te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const i
 /*
  * Elementwise add of two operands (CODE or INT32) of count elements to codes:
  *   out = clamp(round_shift(a * mult_a + b * mult_b, shift), lo, hi)
+ * with count >= 1, shift in 1..62, |mult_a|, |mult_b| < 2^30 and 0 <= lo <= hi <= 255. The
+ * output may be the same buffer as a CODE operand (each element is read before it is written).
  */
 te_status te_add(int32_t count, te_operand a, int32_t mult_a, te_operand b, int32_t mult_b,
                  int32_t shift, int32_t lo, int32_t hi, uint8_t *output);

@@ -14,9 +14,15 @@ public static class IntegerMath
     /// constant always fit an int64 (see docs/integer-semantics.md).</summary>
     public const int MultiplierLimit = 1 << 30;
 
+    /// <summary>Epilogue biases stay within +-2^61 (docs/integer-semantics.md).</summary>
+    public const long BiasLimit = 1L << 61;
+
     /// <summary>The one rounding rule: v / 2^shift rounded to nearest, ties toward +infinity,
     /// i.e. floor((v + 2^(shift-1)) / 2^shift). C#'s &gt;&gt; on long is an arithmetic shift (floor).</summary>
     public static long RoundShift(long v, int shift) => (v + (1L << (shift - 1))) >> shift;
+
+    /// <summary>floor(v / 2^shift) for shift in [0, 62] (an arithmetic shift).</summary>
+    public static long FloorShift(long v, int shift) => v >> shift;
 
     /// <summary>Saturates v to [lo, hi].</summary>
     public static int Clamp(long v, int lo, int hi) => v < lo ? lo : v > hi ? hi : (int)v;
@@ -28,8 +34,11 @@ public static class IntegerMath
     public static int SignedLevel(byte code8, int k) => 2 * (code8 >> (8 - k)) - ((1 << k) - 1);
 
     /// <summary>
-    /// The epilogue of Conv and Dense: clamp(RoundShift((acc + bias) * mult + residual * resMult, shift), lo, hi).
+    /// The epilogue of Conv and Dense:
+    /// clamp(RoundShift(FloorShift(acc * mult, pre) + FloorShift(residual * resMult, resPre) + bias, shift), lo, hi).
+    /// Each product keeps a full-precision multiplier at its own scale; the pre-shifts bring both to
+    /// the final one (docs/integer-semantics.md).
     /// </summary>
-    public static int Requantize(int acc, int bias, int mult, int shift, long residual, int residualMult, ClampRange clamp) =>
-        Clamp(RoundShift(((long)acc + bias) * mult + residual * residualMult, shift), clamp.Lo, clamp.Hi);
+    public static int Requantize(int acc, long bias, int mult, int preShift, int shift, long residual, int residualMult, int residualPreShift, ClampRange clamp) =>
+        Clamp(RoundShift(FloorShift((long)acc * mult, preShift) + FloorShift(residual * residualMult, residualPreShift) + bias, shift), clamp.Lo, clamp.Hi);
 }

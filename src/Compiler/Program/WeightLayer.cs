@@ -29,14 +29,19 @@ public sealed class WeightLayer
 
 /// <summary>
 /// Per-output-channel requantization of one layer at one weight bit width:
-/// out = clamp(RoundShift((acc + Bias[c]) * Multiplier[c] + residual * ResidualMultiplier[c], Shift[c]), Lo, Hi).
+/// out = clamp(RoundShift(FloorShift(acc * Multiplier[c], PreShift[c]) + FloorShift(residual * ResidualMultiplier[c], ResidualPreShift[c]) + Bias[c], Shift[c]), Lo, Hi),
+/// Bias being the real offset in output units times 2^Shift[c].
 /// See docs/integer-semantics.md.
 /// </summary>
 public sealed class RequantTable
 {
-    public required int[] Bias { get; init; }
+    public required long[] Bias { get; init; }
     public required int[] Multiplier { get; init; }
     public required int[] Shift { get; init; }
+    /// <summary>Right shift of acc * Multiplier before the sum (0 unless the bias or residual forced a smaller final shift).</summary>
+    public required int[] PreShift { get; init; }
     /// <summary>Present only for layers with a fused residual input.</summary>
     public int[]? ResidualMultiplier { get; init; }
+    /// <summary>Right shift of residual * ResidualMultiplier before the sum; with <see cref="ResidualMultiplier"/>.</summary>
+    public int[]? ResidualPreShift { get; init; }
 }

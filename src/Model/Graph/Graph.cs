@@ -10,6 +10,8 @@ public sealed class ModelGraph
     public string Name { get; set; } = "model";
     public string ProducerName { get; set; } = "truncedge";
     public long OpsetVersion { get; set; } = 13;
+    /// <summary>The file the graph was read from, if any; diagnostics about the graph name it.</summary>
+    public string? SourceFile { get; set; }
     public List<ValueInfo> Inputs { get; } = [];
     public List<ValueInfo> Outputs { get; } = [];
     public List<Node> Nodes { get; } = [];

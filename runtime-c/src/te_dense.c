@@ -1,0 +1,46 @@
+/*
+ * te_dense - fully connected layer over uint8 activation codes with TruncQuant weight codes.
+ *
+ * Shapes: x [in_features] codes (a tensor's elements in HWC order), codes [out_features][in_features],
+ * y [out_features]; weight bit width k in 1..8, n = 2^k - 1:
+ *
+ *   s[o][i] = 2 * (codes[o][i] >> (8 - k)) - n
+ *   acc[o]  = sum_{i < in_features} s[o][i] * x[i]
+ *   y[o]    = te_requantize(acc, bias[o], multiplier[o], shift[o], r[o], residual_multiplier[o], lo, hi)
+ *
+ * Computed as acc = 2 * sum(q * x) - n * sum(x) with q = codes >> (8 - k): sum(x) once for all
+ * outputs, two output rows per pass over x, modulo 2^32 (te_internal.h), same integers as the
+ * direct sum. docs/integer-semantics.md is the contract.
+ */
+#include "te_internal.h"
+
+te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *input,
+                   const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
+                   te_operand residual, te_elem output_kind, void *output)
+{
+    te_epilogue e;
+    te_status status;
+
+    /* Step 1: pointers, bit width, sizes. */
+    if (input == NULL || codes == NULL || output == NULL || te_requant_has_null(rq)) {
+        return TE_ERR_NULL_POINTER;
+    }
+    if (weight_bits < 1u || weight_bits > 8u) {
+        return TE_ERR_BAD_BITS;
+    }
+    if (in_features < 1 || out_features < 1 ||
+        (int64_t)in_features * out_features > (int64_t)INT32_MAX) {
+        return TE_ERR_BAD_PARAMS;
+    }
+
+    /* Step 2: the epilogue (table ranges, residual, output kind). */
+    status = te_epilogue_init(&e, out_features, rq, residual, output_kind, output);
+    if (status != TE_OK) {
+        return status;
+    }
+
+    /* Step 3: every output row. */
+    te_dense_row(input, in_features, codes, out_features, 8u - weight_bits,
+                 (1u << weight_bits) - 1u, &e, 0);
+    return TE_OK;
+}

@@ -1,0 +1,915 @@
+/*
+ * test_kernels.c - every kernel of runtime-c/src against a deliberately naive reference written
+ * here: straight loops over the definitions of docs/integer-semantics.md, per-tap bounds checks,
+ * an int64 accumulator, te_signed_level and te_requantize. Seeded random shapes, strides,
+ * paddings, groups (depthwise, odd channel counts), residual kinds, output kinds, input bits and
+ * weight bits 1..8; every fast path is counted (TE_TEST_PATH_COUNTERS) and must have run.
+ *
+ * Runs on the host (under ASan/UBSan) and, built with picolibc, under QEMU (Cortex-M4 with the
+ * DSP path, Cortex-M3, RISC-V), where the exit status is the verdict.
+ *
+ * Usage: test_kernels [SEED]
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "te_internal.h"
+#include "te_test.h"
+#include "truncedge.h"
+
+#ifndef TE_TEST_CASES /* random cases per kernel; the QEMU builds use fewer */
+#define TE_TEST_CASES 1500
+#endif
+
+uint32_t te_test_path_hits[TE_PATH_COUNT];
+
+/* ---------------------------------------------------------------------------------------------
+ * Buffers (static: the same program runs bare-metal without a heap)
+ * ------------------------------------------------------------------------------------------- */
+#define MAX_IN 72000
+#define MAX_CODES 220000
+#define MAX_OUT 16384
+#define MAX_CH 1024
+#define GUARD 16 /* elements past the output that must stay untouched */
+#define GUARD_BYTE 0xA5u
+
+static uint8_t g_input[MAX_IN];
+static uint8_t g_codes[MAX_CODES];
+static int32_t g_out[MAX_OUT + GUARD];
+static int32_t g_ref[MAX_OUT + GUARD];
+static int32_t g_res_i32[MAX_OUT];
+static uint8_t g_res_u8[MAX_OUT];
+static uint8_t g_in_b[MAX_OUT];
+static int32_t g_in_b_i32[MAX_OUT];
+static int64_t g_bias[MAX_CH];
+static int32_t g_mult[MAX_CH];
+static int8_t g_shift[MAX_CH];
+static int32_t g_rmult[MAX_CH];
+
+static te_tally g_tally;
+
+static const char *const path_names[TE_PATH_COUNT] = {
+    "conv generic", "conv rows", "conv pointwise", "conv depthwise", "conv depthwise 3x3",
+    "dot DSP"};
+
+/* ---------------------------------------------------------------------------------------------
+ * Naive references
+ * ------------------------------------------------------------------------------------------- */
+
+static int64_t operand_value(te_operand t, int32_t i)
+{
+    if (t.kind == TE_ELEM_CODE) {
+        return ((const uint8_t *)t.data)[i];
+    }
+    if (t.kind == TE_ELEM_INT32) {
+        return ((const int32_t *)t.data)[i];
+    }
+    return 0;
+}
+
+static void store(te_elem kind, void *out, int32_t i, int32_t v)
+{
+    if (kind == TE_ELEM_CODE) {
+        ((uint8_t *)out)[i] = (uint8_t)v;
+    } else {
+        ((int32_t *)out)[i] = v;
+    }
+}
+
+static void ref_epilogue(const te_requant *rq, te_operand res, te_elem out_kind, void *out,
+                         int32_t index, int32_t c, int64_t acc)
+{
+    int32_t rmult = res.kind == TE_ELEM_NONE ? 0 : rq->residual_multiplier[c];
+    int32_t v;
+    if (acc < INT32_MIN || acc > INT32_MAX) {
+        TE_CHECK(&g_tally, 0, "test bug: acc %" PRId64 " outside int32 (the compiler's bound)", acc);
+    }
+    v = te_requantize((int32_t)acc, rq->bias[c], rq->multiplier[c], rq->shift[c],
+                      operand_value(res, index), rmult, rq->lo, rq->hi);
+    store(out_kind, out, index, v);
+}
+
+static void ref_conv2d(const te_conv_params *p, const uint8_t *x, const uint8_t *codes, uint32_t k,
+                       const te_requant *rq, te_operand res, te_elem out_kind, void *out)
+{
+    const int32_t cin_g = p->in.channels / p->groups;
+    const int32_t cout_g = p->out.channels / p->groups;
+    int32_t oh, ow, oc, kh, kw, ci;
+    for (oh = 0; oh < p->out.height; ++oh) {
+        for (ow = 0; ow < p->out.width; ++ow) {
+            for (oc = 0; oc < p->out.channels; ++oc) {
+                const int32_t g = oc / cout_g;
+                int64_t acc = 0;
+                for (kh = 0; kh < p->kernel_h; ++kh) {
+                    for (kw = 0; kw < p->kernel_w; ++kw) {
+                        for (ci = 0; ci < cin_g; ++ci) {
+                            const int32_t ih = oh * p->stride_h + kh - p->pad_top;
+                            const int32_t iw = ow * p->stride_w + kw - p->pad_left;
+                            const uint8_t code =
+                                codes[((oc * p->kernel_h + kh) * p->kernel_w + kw) * cin_g + ci];
+                            int64_t xv = 0;
+                            if (ih >= 0 && ih < p->in.height && iw >= 0 && iw < p->in.width) {
+                                xv = x[(ih * p->in.width + iw) * p->in.channels + g * cin_g + ci];
+                            }
+                            acc += (int64_t)te_signed_level(code, k) * xv;
+                        }
+                    }
+                }
+                ref_epilogue(rq, res, out_kind, out, (oh * p->out.width + ow) * p->out.channels + oc,
+                             oc, acc);
+            }
+        }
+    }
+}
+
+static void ref_dense(int32_t in_f, int32_t out_f, const uint8_t *x, const uint8_t *codes,
+                      uint32_t k, const te_requant *rq, te_operand res, te_elem out_kind, void *out)
+{
+    int32_t o, i;
+    for (o = 0; o < out_f; ++o) {
+        int64_t acc = 0;
+        for (i = 0; i < in_f; ++i) {
+            acc += (int64_t)te_signed_level(codes[o * in_f + i], k) * x[i];
+        }
+        ref_epilogue(rq, res, out_kind, out, o, o, acc);
+    }
+}
+
+static void ref_pool(const te_pool_params *p, int is_max, int32_t count_include_pad,
+                     const int32_t *mult, const int8_t *shift, int32_t out_max, const uint8_t *x,
+                     uint8_t *out)
+{
+    int32_t oh, ow, c, kh, kw;
+    for (oh = 0; oh < p->out.height; ++oh) {
+        for (ow = 0; ow < p->out.width; ++ow) {
+            for (c = 0; c < p->out.channels; ++c) {
+                int32_t best = 0, sum = 0, inside = 0, d;
+                for (kh = 0; kh < p->kernel_h; ++kh) {
+                    for (kw = 0; kw < p->kernel_w; ++kw) {
+                        const int32_t ih = oh * p->stride_h + kh - p->pad_top;
+                        const int32_t iw = ow * p->stride_w + kw - p->pad_left;
+                        int32_t v = 0;
+                        if (ih >= 0 && ih < p->in.height && iw >= 0 && iw < p->in.width) {
+                            v = x[(ih * p->in.width + iw) * p->in.channels + c];
+                            inside++;
+                        }
+                        best = v > best ? v : best;
+                        sum += v;
+                    }
+                }
+                if (is_max) {
+                    out[(oh * p->out.width + ow) * p->out.channels + c] = (uint8_t)best;
+                } else {
+                    d = count_include_pad ? p->kernel_h * p->kernel_w : inside;
+                    out[(oh * p->out.width + ow) * p->out.channels + c] = (uint8_t)te_clamp(
+                        te_round_shift((int64_t)sum * mult[d - 1], shift[d - 1]), 0, out_max);
+                }
+            }
+        }
+    }
+}
+
+static void ref_add(int32_t count, te_operand a, int32_t ma, te_operand b, int32_t mb, int32_t sh,
+                    int32_t lo, int32_t hi, uint8_t *out)
+{
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        int64_t v = operand_value(a, i) * ma + operand_value(b, i) * mb;
+        out[i] = (uint8_t)te_clamp(te_round_shift(v, sh), lo, hi);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Random data
+ * ------------------------------------------------------------------------------------------- */
+
+/* Weight codes: uniform, around the sign boundary (s = +-1 at k = 8: stresses the modulo-2^32
+ * split), or all at one extreme (largest |acc|). */
+static void fill_codes(te_rng *r, uint8_t *codes, int32_t count)
+{
+    const int32_t mode = te_rng_range(r, 0, 5);
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        switch (mode) {
+        case 0: codes[i] = (uint8_t)te_rng_range(r, 127, 128); break;
+        case 1: codes[i] = 255; break;
+        case 2: codes[i] = 0; break;
+        default: codes[i] = (uint8_t)te_rng_range(r, 0, 255); break;
+        }
+    }
+}
+
+static void fill_input(te_rng *r, uint8_t *x, int32_t count, int32_t bits)
+{
+    const int32_t max = (1 << bits) - 1;
+    const int all_max = te_rng_chance(r, 1, 8);
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        x[i] = (uint8_t)(all_max ? max : te_rng_range(r, 0, max));
+    }
+}
+
+/* The output: kind, clamp range. */
+static te_elem pick_output(te_rng *r, te_requant *rq)
+{
+    const int32_t mode = te_rng_range(r, 0, 3);
+    if (mode == 0) {
+        rq->lo = INT32_MIN;
+        rq->hi = INT32_MAX;
+        return TE_ELEM_INT32;
+    }
+    if (mode == 1) {
+        rq->lo = 0;
+        rq->hi = INT32_MAX;
+        return TE_ELEM_INT32;
+    }
+    rq->lo = 0;
+    rq->hi = (1 << te_rng_range(r, 1, 8)) - 1;
+    return TE_ELEM_CODE;
+}
+
+/*
+ * A requantization table for channels outputs whose |acc| is at most acc_bound. Three kinds:
+ * identity (out = acc exactly when the clamp allows: checks acc bit for bit), realistic (acc
+ * scaled into the output range, outputs mostly unclamped) and extreme (anything legal).
+ */
+static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_bound,
+                       int has_residual)
+{
+    const int32_t mode = te_rng_range(r, 0, 2);
+    const int64_t span = rq->hi == INT32_MAX ? ((int64_t)1 << 20) : (int64_t)rq->hi;
+    int32_t c;
+    for (c = 0; c < channels; ++c) {
+        if (mode == 0) {
+            g_bias[c] = 0;
+            g_mult[c] = 2;
+            g_shift[c] = 1;
+            g_rmult[c] = 2 * te_rng_range(r, -3, 3);
+        } else if (mode == 1) {
+            int32_t sh = te_rng_range(r, 16, 40);
+            int64_t m = (span << sh) / (acc_bound / 2 + 1);
+            if (m >= ((int64_t)1 << 30)) {
+                m = ((int64_t)1 << 30) - 1;
+            }
+            g_shift[c] = (int8_t)sh;
+            g_mult[c] = (int32_t)m * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            /* a real offset of up to a quarter of the accumulator range, times 2^shift */
+            g_bias[c] = (int64_t)te_rng_range(r, -(int32_t)(acc_bound / 4),
+                                              (int32_t)(acc_bound / 4)) * (int64_t)m;
+            g_rmult[c] = (int32_t)(m / te_rng_range(r, 1, 64)) * (te_rng_chance(r, 1, 4) ? -1 : 1);
+        } else {
+            g_shift[c] = (int8_t)te_rng_range(r, 1, 62);
+            g_mult[c] = te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
+            g_bias[c] = (int64_t)(te_rng_next(r) % ((1ull << 62) + 1u)) - ((int64_t)1 << 61);
+            g_rmult[c] = te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
+        }
+    }
+    rq->bias = g_bias;
+    rq->multiplier = g_mult;
+    rq->shift = g_shift;
+    rq->residual_multiplier = has_residual ? g_rmult : NULL;
+}
+
+static te_operand pick_residual(te_rng *r, int32_t count)
+{
+    te_operand res;
+    const int32_t mode = te_rng_range(r, 0, 2);
+    int32_t i;
+    res.kind = TE_ELEM_NONE;
+    res.data = NULL;
+    if (mode == 1) {
+        const int32_t max = (1 << te_rng_range(r, 1, 8)) - 1;
+        for (i = 0; i < count; ++i) {
+            g_res_u8[i] = (uint8_t)te_rng_range(r, 0, max);
+        }
+        res.kind = TE_ELEM_CODE;
+        res.data = g_res_u8;
+    } else if (mode == 2) {
+        const int wide = te_rng_chance(r, 1, 3);
+        for (i = 0; i < count; ++i) {
+            g_res_i32[i] = wide ? (int32_t)te_rng_next(r) : te_rng_range(r, -100000, 100000);
+        }
+        res.kind = TE_ELEM_INT32;
+        res.data = g_res_i32;
+    }
+    return res;
+}
+
+/* max over output channels of sum |s| * x_max: the compiler's bound, must stay below 2^31. */
+static int64_t acc_bound(const uint8_t *codes, int32_t channels, int32_t per_channel, uint32_t k,
+                         int32_t x_max)
+{
+    int64_t worst = 0;
+    int32_t c, i;
+    for (c = 0; c < channels; ++c) {
+        int64_t sum = 0;
+        for (i = 0; i < per_channel; ++i) {
+            int32_t s = te_signed_level(codes[c * per_channel + i], k);
+            sum += (s < 0 ? -s : s);
+        }
+        sum *= x_max;
+        worst = sum > worst ? sum : worst;
+    }
+    return worst;
+}
+
+/* Fills the outputs with a pattern, guard elements included. */
+static void poison_outputs(void)
+{
+    memset(g_out, GUARD_BYTE, sizeof g_out);
+    memset(g_ref, GUARD_BYTE, sizeof g_ref);
+}
+
+/* Compares count elements of kind and checks the guard bytes after them. */
+static int compare_outputs(te_elem kind, int32_t count, const char *what, int32_t case_id)
+{
+    const uint8_t *guard = (const uint8_t *)g_out + (kind == TE_ELEM_CODE ? 1 : 4) * count;
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        int32_t got = kind == TE_ELEM_CODE ? ((const uint8_t *)g_out)[i] : g_out[i];
+        int32_t exp = kind == TE_ELEM_CODE ? ((const uint8_t *)g_ref)[i] : g_ref[i];
+        if (got != exp) {
+            TE_CHECK(&g_tally, 0, "%s case %" PRId32 ": output[%" PRId32 "] = %" PRId32
+                     ", expected %" PRId32, what, case_id, i, got, exp);
+            return 0;
+        }
+    }
+    for (i = 0; i < GUARD; ++i) {
+        if (guard[i] != GUARD_BYTE) {
+            TE_CHECK(&g_tally, 0, "%s case %" PRId32 ": wrote past the output", what, case_id);
+            return 0;
+        }
+    }
+    g_tally.passed++;
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Conv2d
+ * ------------------------------------------------------------------------------------------- */
+
+/* One axis of a window: kernel, stride, pads, out size from in size (ONNX's floor formula). */
+static int pick_axis(te_rng *r, int32_t in, int32_t kernel, int32_t max_stride, int32_t max_pad,
+                     int32_t *stride, int32_t *pad_before, int32_t *out)
+{
+    int32_t pad_after, cap = kernel - 1 < max_pad ? kernel - 1 : max_pad;
+    *stride = te_rng_range(r, 1, max_stride);
+    *pad_before = te_rng_range(r, 0, cap);
+    pad_after = te_rng_range(r, 0, cap);
+    if (in + *pad_before + pad_after < kernel) {
+        return 0;
+    }
+    *out = (in + *pad_before + pad_after - kernel) / *stride + 1;
+    return 1;
+}
+
+typedef enum {
+    SHAPE_RANDOM,
+    SHAPE_POINTWISE,
+    SHAPE_DEPTHWISE_3X3,
+    SHAPE_DEPTHWISE_ANY,
+    SHAPE_GROUPED,
+    SHAPE_DENSE_KXK,
+    SHAPE_FIRST_LAYER,
+    SHAPE_COUNT
+} shape_class;
+
+static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
+{
+    int32_t cin_g, cout_g, max_pad = 3;
+    p->in.height = te_rng_range(r, 1, 11);
+    p->in.width = te_rng_range(r, 1, 11);
+    p->kernel_h = te_rng_range(r, 1, 5);
+    p->kernel_w = te_rng_range(r, 1, 5);
+    switch (cls) {
+    case SHAPE_POINTWISE:
+        p->kernel_h = p->kernel_w = 1;
+        p->groups = 1;
+        cin_g = te_rng_range(r, 1, 40);
+        cout_g = te_rng_range(r, 1, 33);
+        break;
+    case SHAPE_DEPTHWISE_3X3:
+        p->kernel_h = p->kernel_w = 3;
+        p->in.height = te_rng_range(r, 2, 11);
+        p->in.width = te_rng_range(r, 2, 11);
+        /* fall through */
+    case SHAPE_DEPTHWISE_ANY:
+        p->groups = te_rng_range(r, 2, 19);
+        cin_g = 1;
+        cout_g = te_rng_chance(r, 1, 4) ? te_rng_range(r, 2, 3) : 1;
+        break;
+    case SHAPE_GROUPED:
+        p->groups = te_rng_range(r, 2, 5);
+        cin_g = te_rng_range(r, 2, 7);
+        cout_g = te_rng_range(r, 1, 5);
+        break;
+    case SHAPE_DENSE_KXK:
+        p->kernel_h = p->kernel_w = te_rng_chance(r, 1, 2) ? 3 : te_rng_range(r, 1, 5);
+        p->groups = 1;
+        cin_g = te_rng_range(r, 1, 20);
+        cout_g = te_rng_range(r, 1, 17);
+        break;
+    case SHAPE_FIRST_LAYER: /* DS-CNN-like: one channel, a tall kernel, stride 2 */
+        p->in.height = te_rng_range(r, 10, 16);
+        p->in.width = te_rng_range(r, 4, 10);
+        p->kernel_h = te_rng_range(r, 3, 10);
+        p->kernel_w = te_rng_range(r, 1, 4);
+        p->groups = 1;
+        cin_g = te_rng_range(r, 1, 3);
+        cout_g = te_rng_range(r, 1, 16);
+        max_pad = 5;
+        break;
+    default:
+        p->groups = te_rng_range(r, 1, 4);
+        cin_g = te_rng_range(r, 1, 9);
+        cout_g = te_rng_range(r, 1, 9);
+        break;
+    }
+    p->in.channels = p->groups * cin_g;
+    p->out.channels = p->groups * cout_g;
+    if (!pick_axis(r, p->in.height, p->kernel_h, 3, max_pad, &p->stride_h, &p->pad_top,
+                   &p->out.height) ||
+        !pick_axis(r, p->in.width, p->kernel_w, 3, max_pad, &p->stride_w, &p->pad_left,
+                   &p->out.width)) {
+        return 0;
+    }
+    if (cls == SHAPE_POINTWISE) {
+        p->pad_top = p->pad_left = 0; /* kernel 1 => cap 0 already; keep it explicit */
+    }
+    return p->in.height * p->in.width * p->in.channels <= MAX_IN &&
+           p->out.height * p->out.width * p->out.channels <= MAX_OUT &&
+           p->out.channels <= MAX_CH;
+}
+
+static void test_conv2d_random(te_rng *r)
+{
+    int32_t case_id = 0, done = 0;
+    while (done < TE_TEST_CASES * (int32_t)SHAPE_COUNT) {
+        te_conv_params p;
+        const shape_class cls = (shape_class)(case_id % (int32_t)SHAPE_COUNT);
+        int32_t in_bits, in_count, out_count, per_channel;
+        uint32_t k;
+        case_id++;
+        if (!pick_conv(r, cls, &p)) {
+            continue;
+        }
+        done++;
+        in_bits = te_rng_range(r, 1, 8);
+        in_count = p.in.height * p.in.width * p.in.channels;
+        out_count = p.out.height * p.out.width * p.out.channels;
+        per_channel = p.kernel_h * p.kernel_w * (p.in.channels / p.groups);
+        fill_input(r, g_input, in_count, in_bits);
+        fill_codes(r, g_codes, p.out.channels * per_channel);
+        for (k = 1; k <= 8; ++k) {
+            te_requant rq;
+            te_operand res = pick_residual(r, out_count);
+            te_elem out_kind = pick_output(r, &rq);
+            int64_t bound = acc_bound(g_codes, p.out.channels, per_channel, k, (1 << in_bits) - 1);
+            te_status st;
+            fill_table(r, &rq, p.out.channels, bound, res.kind != TE_ELEM_NONE);
+            poison_outputs();
+            ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
+            st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out);
+            TE_CHECK(&g_tally, st == TE_OK, "conv case %" PRId32 " returned %d", case_id, (int)st);
+            if (!compare_outputs(out_kind, out_count, "conv", case_id)) {
+                printf("  in %" PRId32 "x%" PRId32 "x%" PRId32 " out %" PRId32 "x%" PRId32
+                       "x%" PRId32 " kernel %" PRId32 "x%" PRId32 " stride %" PRId32 ",%" PRId32
+                       " pad %" PRId32 ",%" PRId32 " groups %" PRId32 " k %u in_bits %" PRId32
+                       " residual %d out %d\n",
+                       p.in.height, p.in.width, p.in.channels, p.out.height, p.out.width,
+                       p.out.channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
+                       p.pad_left, p.groups, (unsigned)k, in_bits, (int)res.kind, (int)out_kind);
+            }
+        }
+    }
+}
+
+/* Status codes: pointers, bits, inconsistent parameters. */
+static void test_conv2d_errors(void)
+{
+    static const uint8_t x[16] = {0};
+    static const uint8_t w[64] = {0};
+    static int32_t out[16];
+    int64_t bias[4] = {0, 0, 0, 0};
+    int32_t mult[4] = {1, 1, 1, 1}, rm[4] = {1, 1, 1, 1};
+    int8_t sh[4] = {1, 1, 1, 1};
+    te_conv_params p;
+    te_requant rq;
+    te_operand none, res;
+    te_conv_params q;
+    memset(&p, 0, sizeof p);
+    p.in.height = p.in.width = 2;
+    p.in.channels = 2;
+    p.out.height = p.out.width = 2;
+    p.out.channels = 2;
+    p.kernel_h = p.kernel_w = 1;
+    p.stride_h = p.stride_w = 1;
+    p.groups = 1;
+    rq.bias = bias;
+    rq.multiplier = mult;
+    rq.shift = sh;
+    rq.residual_multiplier = NULL;
+    rq.lo = 0;
+    rq.hi = 255;
+    none.kind = TE_ELEM_NONE;
+    none.data = NULL;
+    res.kind = TE_ELEM_CODE;
+    res.data = x;
+
+#define EXPECT(call, status) TE_CHECK(&g_tally, (call) == (status), "%s != %s", #call, #status)
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(NULL, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, NULL, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, NULL, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 8, NULL, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, NULL), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 0, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    EXPECT(te_conv2d(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    /* residual kind without data, or without multipliers */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rq.residual_multiplier = rm;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_OK);
+    res.data = NULL;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    res.data = x;
+    res.kind = (te_elem)7;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    res.kind = TE_ELEM_INT32;
+    res.data = x + 1; /* misaligned int32 */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    /* output kind and clamp range */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_NONE, out), TE_ERR_BAD_PARAMS);
+    rq.hi = 256;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, (uint8_t *)out + 2), TE_ERR_BAD_PARAMS);
+    rq.lo = 300;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, out), TE_ERR_BAD_PARAMS);
+    rq.lo = 0;
+    rq.hi = 255;
+    /* table ranges */
+    sh[1] = 0;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    sh[1] = 63;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    sh[1] = 62;
+    mult[1] = 1 << 30;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    mult[1] = 1;
+    bias[1] = -((int64_t)1 << 61);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    bias[1] = -((int64_t)1 << 61) - 1;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    bias[1] = ((int64_t)1 << 61) + 1;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    bias[1] = 0;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    /* geometry */
+    q = p; q.groups = 0;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.groups = 2; q.out.channels = 3;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.in.channels = 3; q.groups = 2;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.in.height = 0;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.out.width = -1;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.stride_h = 0;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.kernel_w = 0;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.pad_top = 1; /* pad must stay below the kernel */
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.pad_left = -1;
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.out.height = 3; /* the last window would start past the input */
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    q = p; q.in.height = 65536; q.in.width = 65536; /* more elements than int32 indexes */
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+
+    /* dense */
+    rq.residual_multiplier = NULL;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_dense(4, 2, NULL, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_dense(4, 2, x, NULL, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_dense(4, 2, x, w, 8, NULL, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, NULL), TE_ERR_NULL_POINTER);
+    rq.shift = NULL;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    rq.shift = sh;
+    EXPECT(te_dense(4, 2, x, w, 0, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    EXPECT(te_dense(4, 2, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    EXPECT(te_dense(0, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_dense(4, -2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    res.kind = TE_ELEM_CODE;
+    res.data = x;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Dense
+ * ------------------------------------------------------------------------------------------- */
+
+static void run_dense_case(te_rng *r, int32_t in_f, int32_t out_f, int32_t in_bits, int32_t case_id)
+{
+    uint32_t k;
+    for (k = 1; k <= 8; ++k) {
+        te_requant rq;
+        te_operand res = pick_residual(r, out_f);
+        te_elem out_kind = pick_output(r, &rq);
+        int64_t bound = acc_bound(g_codes, out_f, in_f, k, (1 << in_bits) - 1);
+        te_status st;
+        if (bound >= ((int64_t)1 << 31)) {
+            continue; /* the compiler would refuse this layer at this k */
+        }
+        fill_table(r, &rq, out_f, bound, res.kind != TE_ELEM_NONE);
+        poison_outputs();
+        ref_dense(in_f, out_f, g_input, g_codes, k, &rq, res, out_kind, g_ref);
+        st = te_dense(in_f, out_f, g_input, g_codes, k, &rq, res, out_kind, g_out);
+        TE_CHECK(&g_tally, st == TE_OK, "dense case %" PRId32 " returned %d", case_id, (int)st);
+        if (!compare_outputs(out_kind, out_f, "dense", case_id)) {
+            printf("  in %" PRId32 " out %" PRId32 " k %u in_bits %" PRId32 "\n", in_f, out_f,
+                   (unsigned)k, in_bits);
+        }
+    }
+}
+
+static void test_dense_random(te_rng *r)
+{
+    int32_t case_id;
+    for (case_id = 0; case_id < TE_TEST_CASES; ++case_id) {
+        const int32_t in_f = te_rng_range(r, 1, case_id % 5 == 0 ? 700 : 70);
+        const int32_t out_f = te_rng_range(r, 1, 40);
+        const int32_t in_bits = te_rng_range(r, 1, 8);
+        fill_input(r, g_input, in_f, in_bits);
+        fill_codes(r, g_codes, in_f * out_f);
+        run_dense_case(r, in_f, out_f, in_bits, case_id);
+    }
+}
+
+/*
+ * The modulo-2^32 split at its limits. 70000 inputs of 255 against codes 127/128 (s = -1/+1 at
+ * k = 8): |acc| <= 17.85 M, far inside the bound, while 2 * sum(q x) is about 4.6e9 > 2^32. And
+ * 33000 inputs of 255 against codes 255 or 0: acc = +-2,145,825,000, just below +-2^31.
+ */
+static void test_dense_limits(te_rng *r)
+{
+    int32_t i;
+    /* the split wraps */
+    for (i = 0; i < 70000; ++i) {
+        g_input[i] = 255;
+    }
+    for (i = 0; i < 3 * 70000; ++i) {
+        g_codes[i] = (uint8_t)(i % 3 == 0 ? 127 : 128);
+    }
+    run_dense_case(r, 70000, 3, 8, -1);
+    /* acc next to +-2^31 */
+    for (i = 0; i < 2 * 33000; ++i) {
+        g_codes[i] = (uint8_t)(i < 33000 ? 255 : 0);
+    }
+    run_dense_case(r, 33000, 2, 8, -2);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Pooling
+ * ------------------------------------------------------------------------------------------- */
+
+static int pick_pool(te_rng *r, te_pool_params *p)
+{
+    const int global = te_rng_chance(r, 1, 6);
+    p->in.height = te_rng_range(r, 1, 12);
+    p->in.width = te_rng_range(r, 1, 12);
+    p->in.channels = te_rng_range(r, 1, 37);
+    p->out.channels = p->in.channels;
+    if (global) {
+        p->kernel_h = p->in.height;
+        p->kernel_w = p->in.width;
+        p->stride_h = p->stride_w = 1;
+        p->pad_top = p->pad_left = 0;
+        p->out.height = p->out.width = 1;
+        return 1;
+    }
+    p->kernel_h = te_rng_range(r, 1, 4);
+    p->kernel_w = te_rng_range(r, 1, 4);
+    return pick_axis(r, p->in.height, p->kernel_h, 3, 3, &p->stride_h, &p->pad_top,
+                     &p->out.height) &&
+           pick_axis(r, p->in.width, p->kernel_w, 3, 3, &p->stride_w, &p->pad_left,
+                     &p->out.width) &&
+           p->out.height * p->out.width * p->out.channels <= MAX_OUT;
+}
+
+static void test_pool_random(te_rng *r)
+{
+    static int32_t mult[256];
+    static int8_t shift[256];
+    int32_t case_id = 0, done = 0;
+    while (done < TE_TEST_CASES) {
+        te_pool_params p;
+        int32_t in_bits, out_bits, taps, d, count_include_pad, out_count;
+        te_status st;
+        case_id++;
+        if (!pick_pool(r, &p)) {
+            continue;
+        }
+        done++;
+        in_bits = te_rng_range(r, 1, 8);
+        out_bits = te_rng_range(r, 1, 8);
+        out_count = p.out.height * p.out.width * p.out.channels;
+        fill_input(r, g_input, p.in.height * p.in.width * p.in.channels, in_bits);
+
+        /* max */
+        poison_outputs();
+        ref_pool(&p, 1, 0, NULL, NULL, 0, g_input, (uint8_t *)g_ref);
+        st = te_maxpool(&p, g_input, (uint8_t *)g_out);
+        TE_CHECK(&g_tally, st == TE_OK, "maxpool case %" PRId32 " returned %d", case_id, (int)st);
+        compare_outputs(TE_ELEM_CODE, out_count, "maxpool", case_id);
+
+        /* average: realistic multipliers (out_max / (in_max * d) in fixed point) or extreme */
+        taps = p.kernel_h * p.kernel_w;
+        for (d = 1; d <= taps; ++d) {
+            if (te_rng_chance(r, 3, 4)) {
+                int32_t sh = te_rng_range(r, 16, 24);
+                int64_t m;
+                do { /* the compiler's rule: the largest shift keeping the multiplier < 2^30 */
+                    m = (((int64_t)(1 << out_bits) - 1) << sh) / (((1 << in_bits) - 1) * d);
+                } while (m >= ((int64_t)1 << 30) && --sh > 1);
+                shift[d - 1] = (int8_t)sh;
+                mult[d - 1] = (int32_t)m;
+            } else {
+                shift[d - 1] = (int8_t)te_rng_range(r, 1, 62);
+                mult[d - 1] = te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
+            }
+        }
+        count_include_pad = te_rng_range(r, 0, 1);
+        poison_outputs();
+        ref_pool(&p, 0, count_include_pad, mult, shift, (1 << out_bits) - 1, g_input,
+                 (uint8_t *)g_ref);
+        st = te_avgpool(&p, count_include_pad, mult, shift, (1 << out_bits) - 1, g_input,
+                        (uint8_t *)g_out);
+        TE_CHECK(&g_tally, st == TE_OK, "avgpool case %" PRId32 " returned %d", case_id, (int)st);
+        compare_outputs(TE_ELEM_CODE, out_count, "avgpool", case_id);
+    }
+}
+
+static void test_pool_errors(void)
+{
+    static const uint8_t x[16] = {0};
+    static uint8_t out[16];
+    int32_t mult[4] = {1, 1, 1, 1};
+    int8_t sh[4] = {1, 1, 1, 1};
+    te_pool_params p, q;
+    memset(&p, 0, sizeof p);
+    p.in.height = p.in.width = 2;
+    p.in.channels = p.out.channels = 2;
+    p.out.height = p.out.width = 1;
+    p.kernel_h = p.kernel_w = 2;
+    p.stride_h = p.stride_w = 2;
+    EXPECT(te_maxpool(&p, x, out), TE_OK);
+    EXPECT(te_maxpool(NULL, x, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_maxpool(&p, NULL, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_maxpool(&p, x, NULL), TE_ERR_NULL_POINTER);
+    q = p; q.out.channels = 3;
+    EXPECT(te_maxpool(&q, x, out), TE_ERR_BAD_PARAMS);
+    q = p; q.pad_top = 2;
+    EXPECT(te_maxpool(&q, x, out), TE_ERR_BAD_PARAMS);
+    q = p; q.out.width = 2; /* the second window would lie in the padding only */
+    EXPECT(te_maxpool(&q, x, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_OK);
+    EXPECT(te_avgpool(&p, 1, NULL, sh, 255, x, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_avgpool(&p, 1, mult, NULL, 255, x, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_avgpool(&p, 1, mult, sh, 256, x, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_avgpool(&p, 1, mult, sh, -1, x, out), TE_ERR_BAD_PARAMS);
+    sh[3] = 0;
+    EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
+    sh[3] = 1;
+    mult[0] = -(1 << 30);
+    EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Add
+ * ------------------------------------------------------------------------------------------- */
+
+static te_operand pick_add_operand(te_rng *r, int32_t count, uint8_t *codes, int32_t *ints)
+{
+    te_operand t;
+    int32_t i;
+    if (te_rng_chance(r, 2, 3)) {
+        fill_input(r, codes, count, te_rng_range(r, 1, 8));
+        t.kind = TE_ELEM_CODE;
+        t.data = codes;
+    } else {
+        const int wide = te_rng_chance(r, 1, 3);
+        for (i = 0; i < count; ++i) {
+            ints[i] = wide ? (int32_t)te_rng_next(r) : te_rng_range(r, -70000, 70000);
+        }
+        t.kind = TE_ELEM_INT32;
+        t.data = ints;
+    }
+    return t;
+}
+
+static void test_add_random(te_rng *r)
+{
+    int32_t case_id;
+    for (case_id = 0; case_id < TE_TEST_CASES; ++case_id) {
+        const int32_t count = te_rng_range(r, 1, 500);
+        te_operand a = pick_add_operand(r, count, g_input, g_res_i32);
+        te_operand b = pick_add_operand(r, count, g_in_b, g_in_b_i32);
+        const int realistic = te_rng_chance(r, 2, 3);
+        const int32_t shift = realistic ? te_rng_range(r, 10, 30) : te_rng_range(r, 1, 62);
+        const int32_t ma = realistic ? te_rng_range(r, 0, 1 << 20) :
+                                       te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
+        const int32_t mb = realistic ? te_rng_range(r, -(1 << 12), 1 << 20) :
+                                       te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
+        const int32_t hi = (1 << te_rng_range(r, 1, 8)) - 1;
+        const int32_t lo = te_rng_chance(r, 1, 5) ? te_rng_range(r, 0, hi) : 0;
+        te_status st;
+        poison_outputs();
+        ref_add(count, a, ma, b, mb, shift, lo, hi, (uint8_t *)g_ref);
+        st = te_add(count, a, ma, b, mb, shift, lo, hi, (uint8_t *)g_out);
+        TE_CHECK(&g_tally, st == TE_OK, "add case %" PRId32 " returned %d", case_id, (int)st);
+        compare_outputs(TE_ELEM_CODE, count, "add", case_id);
+        if (a.kind == TE_ELEM_CODE && case_id % 4 == 0) {
+            /* in place: the output is operand a's buffer */
+            st = te_add(count, a, ma, b, mb, shift, lo, hi, g_input);
+            TE_CHECK(&g_tally, st == TE_OK && memcmp(g_input, g_ref, (size_t)count) == 0,
+                     "in-place add case %" PRId32, case_id);
+        }
+    }
+}
+
+static void test_add_errors(void)
+{
+    static const uint8_t x[16] = {0};
+    static const int32_t xi[4] = {0};
+    static uint8_t out[16];
+    te_operand a, b, bad;
+    a.kind = TE_ELEM_CODE;
+    a.data = x;
+    b.kind = TE_ELEM_INT32;
+    b.data = xi;
+    EXPECT(te_add(4, a, 1, b, 1, 1, 0, 255, out), TE_OK);
+    EXPECT(te_add(4, a, 1, b, 1, 1, 0, 255, NULL), TE_ERR_NULL_POINTER);
+    bad = a;
+    bad.data = NULL;
+    EXPECT(te_add(4, bad, 1, b, 1, 1, 0, 255, out), TE_ERR_NULL_POINTER);
+    bad = a;
+    bad.kind = TE_ELEM_NONE;
+    EXPECT(te_add(4, bad, 1, b, 1, 1, 0, 255, out), TE_ERR_BAD_PARAMS);
+    bad = b;
+    bad.data = x + 1;
+    EXPECT(te_add(4, a, 1, bad, 1, 1, 0, 255, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(0, a, 1, b, 1, 1, 0, 255, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(4, a, 1, b, 1, 0, 0, 255, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(4, a, 1, b, 1, 63, 0, 255, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(4, a, 1 << 30, b, 1, 1, 0, 255, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(4, a, 1, b, 1, 1, 5, 4, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(4, a, 1, b, 1, 1, 0, 256, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_add(4, a, 1, b, 1, 1, -1, 255, out), TE_ERR_BAD_PARAMS);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Path coverage: every fast path must have run on these inputs
+ * ------------------------------------------------------------------------------------------- */
+static void check_paths(void)
+{
+    int32_t i;
+    for (i = 0; i < (int32_t)TE_PATH_COUNT; ++i) {
+#if !defined(__ARM_FEATURE_DSP)
+        if (i == (int32_t)TE_PATH_DOT_DSP) {
+            TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "DSP path ran without DSP");
+            continue;
+        }
+#endif
+        printf("  path %-20s %10" PRIu32 "\n", path_names[i], te_test_path_hits[i]);
+        TE_CHECK(&g_tally, te_test_path_hits[i] > 0u, "path '%s' never ran", path_names[i]);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    te_rng rng;
+    rng.state = 0x7E57u; /* bare-metal start-ups may pass no arguments, or odd ones */
+    if (argc > 1 && argv[1] != NULL && argv[1][0] >= '0' && argv[1][0] <= '9') {
+        rng.state = (uint64_t)strtoull(argv[1], NULL, 10);
+    }
+    printf("test_kernels: seed %" PRIu64 ", %d cases per kernel%s\n", rng.state, TE_TEST_CASES,
+#if defined(__ARM_FEATURE_DSP)
+           ", ARM DSP path"
+#else
+           ", plain C path"
+#endif
+    );
+    test_conv2d_errors();
+    test_pool_errors();
+    test_add_errors();
+    test_conv2d_random(&rng);
+    test_dense_random(&rng);
+    test_dense_limits(&rng);
+    test_pool_random(&rng);
+    test_add_random(&rng);
+    check_paths();
+    return te_tally_report("kernels", &g_tally);
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Spectre.Console;
+using TruncEdge.Cli.Commands;
+
+namespace TruncEdge.Cli;
+
+/// <summary>
+/// Wires the verbs together. Exit codes: 0 success, 1 a check failed (verify mismatch), 2 bad
+/// input or usage (one line on stderr), 70 an internal error (a bug in TruncEdge).
+/// </summary>
+public sealed class CliApp
+{
+    public int Run(string[] args)
+    {
+        var console = new CommandContext(AnsiConsole.Console, Console.Error);
+        var root = new RootCommand("TruncEdge: TruncQuant models to bit-exact integer C for microcontrollers, with the weight precision chosen at run time.");
+        foreach (var verb in Verbs(console)) root.Subcommands.Add(verb);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            console.Error($"error: {parse.Errors[0].Message} (see 'truncedge {string.Join(' ', args.Take(1))} --help')");
+            return ExitCodes.BadInput;
+        }
+        return parse.Invoke();
+    }
+
+    private static IEnumerable<Command> Verbs(CommandContext c) =>
+    [
+        new CompileCommand(c).Build(),
+        new BuildCommand(c).Build(),
+        new RunCommand(c).Build(),
+        new VerifyCommand(c).Build(),
+        new InspectCommand(c).Build(),
+    ];
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0, CheckFailed = 1, BadInput = 2, InternalError = 70;
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using TruncEdge.Cli.Presentation;
+using TruncEdge.Compiler;
+using TruncEdge.Compiler.Program;
+
+namespace TruncEdge.Cli.Commands;
+
+/// <summary>`truncedge inspect MODEL`: layers, shapes, MACs, parameters and the memory plan.</summary>
+public sealed class InspectCommand(CommandContext context)
+{
+    public Command Build()
+    {
+        var model = CommonOptions.Model();
+        var json = CommonOptions.Json();
+        var noPin = CommonOptions.NoPin();
+        var dumpIr = new Option<bool>("--dump-ir") { Description = "Print the integer Program in its stable text form" };
+        var tables = new Option<bool>("--tables") { Description = "With --dump-ir, also print every requantization table" };
+        var command = new Command("inspect", "Show a model's layers, shapes, MACs, parameters and memory plan") { model, json, noPin, dumpIr, tables };
+        command.SetAction(r => context.Guard(() =>
+        {
+            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, CommonOptions.CompilerOptions(r.GetValue(noPin)));
+            if (r.GetValue(dumpIr))
+            {
+                Console.Out.Write(ProgramPrinter.Print(compiled.Program, r.GetValue(tables)));
+                return ExitCodes.Ok;
+            }
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(ProgramReport.ToJson(compiled));
+                return ExitCodes.Ok;
+            }
+            ProgramReport.Render(context.Console, compiled);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

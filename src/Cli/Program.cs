@@ -1,0 +1,3 @@
+using TruncEdge.Cli;
+
+return new CliApp().Run(args);

@@ -1,0 +1,84 @@
+using TruncEdge.Compiler.Program;
+
+namespace TruncEdge.Compiler.Passes;
+
+/// <summary>
+/// Checks the invariants every later stage relies on; a failure is a compiler bug, not a user
+/// error, so it throws <see cref="InvalidOperationException"/> with the op at fault.
+/// </summary>
+public sealed class VerifyProgram
+{
+    public void Run(IntegerProgram p)
+    {
+        var written = new bool[p.Tensors.Count];
+        written[p.Input] = true;
+        foreach (var op in p.Ops)
+        {
+            foreach (var i in op.Inputs) Check(written[i], op, $"reads tensor {i} before it is written");
+            Check(!written[op.Output], op, $"writes tensor {op.Output} twice");
+            written[op.Output] = true;
+            var o = p.Tensors[op.Output];
+            switch (op)
+            {
+                case ConvOp c:
+                    var x = p.Tensors[c.Input];
+                    Check(x.Kind == ElementKind.Code, op, "conv input must be codes");
+                    Check(x.Shape.Channels % c.Groups == 0 && o.Shape.Channels % c.Groups == 0, op, "groups must divide channels");
+                    // The last window may overhang the input by less than a kernel (the bottom/right padding).
+                    Check((o.Shape.Height - 1) * c.StrideH - c.PadTop + c.KernelH < x.Shape.Height + c.KernelH
+                          && (o.Shape.Width - 1) * c.StrideW - c.PadLeft + c.KernelW < x.Shape.Width + c.KernelW, op, "output size inconsistent");
+                    CheckLayer(p, c.Layer, o.Shape.Channels, c.KernelH * c.KernelW * x.Shape.Channels / c.Groups, c.Residual, op);
+                    break;
+                case DenseOp d:
+                    Check(p.Tensors[d.Input].Kind == ElementKind.Code, op, "dense input must be codes");
+                    CheckLayer(p, d.Layer, o.Shape.Channels, p.Tensors[d.Input].Shape.Size, d.Residual, op);
+                    break;
+                case MaxPoolOp m:
+                    Check(p.Tensors[m.Input].Kind == ElementKind.Code && p.Tensors[m.Input].Bits == o.Bits, op, "maxpool keeps the input's bits");
+                    break;
+                case AvgPoolOp a:
+                    Check(a.Multiplier.Length == a.KernelH * a.KernelW && a.Shift.All(s => s is >= IntegerMath.MinShift and <= IntegerMath.MaxShift), op, "avgpool table");
+                    break;
+                case AddOp add:
+                    Check(p.Tensors[add.A].Shape.Size == o.Shape.Size && p.Tensors[add.B].Shape.Size == o.Shape.Size, op, "add shapes");
+                    break;
+            }
+            if (op.Inputs.Count > 0 && o.Storage != TensorStorage.Arena) Check(false, op, "outputs live in the arena");
+        }
+        Check(written[p.Output], null, "output never written");
+        if (p.ArenaSize > 0)
+        {
+            var (first, last) = PlanArena.Lifetimes(p);
+            var arena = p.Tensors.Where(t => t.Storage == TensorStorage.Arena && first[t.Id] >= 0).ToList();
+            foreach (var a in arena)
+            {
+                Check(a.ArenaOffset >= 0 && a.ArenaOffset % PlanArena.Alignment == 0 && a.ArenaOffset + a.ByteSize <= p.ArenaSize, null, $"tensor {a.Id} placement");
+                foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
+                    Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, null, $"tensors {a.Id} and {b.Id} overlap while both alive");
+            }
+        }
+    }
+
+    private static void CheckLayer(IntegerProgram p, int index, int outChannels, int perChannel, int? residual, ProgramOp op)
+    {
+        var layer = p.Layers[index];
+        Check(layer.OutChannels == outChannels && layer.Codes.Length == outChannels * perChannel, op, "weight codes size");
+        Check(layer.Tables[7] is not null, op, "every layer has a k=8 table");
+        foreach (var k in layer.SupportedBits)
+        {
+            var t = layer.TableFor(k);
+            Check(t.Bias.Length == outChannels && t.Multiplier.Length == outChannels && t.Shift.Length == outChannels, op, "table sizes");
+            Check((t.ResidualMultiplier is not null) == residual.HasValue && (t.ResidualPreShift is not null) == residual.HasValue, op, "residual multiplier iff residual");
+            Check(t.PreShift.Length == outChannels && t.PreShift.All(s => s is >= 0 and <= IntegerMath.MaxShift), op, "pre-shift range");
+            Check(t.ResidualPreShift is null || t.ResidualPreShift.All(s => s is >= 0 and <= IntegerMath.MaxShift), op, "residual pre-shift range");
+            Check(t.Shift.All(s => s is >= IntegerMath.MinShift and <= IntegerMath.MaxShift), op, "shift range");
+            Check(t.Multiplier.All(m => Math.Abs(m) < IntegerMath.MultiplierLimit), op, "multiplier range");
+            Check(t.Bias.All(b => Math.Abs(b) <= IntegerMath.BiasLimit), op, "bias range");
+        }
+    }
+
+    private static void Check(bool ok, ProgramOp? op, string what)
+    {
+        if (!ok) throw new InvalidOperationException($"Program invariant broken{(op is null ? "" : $" at op {op.Index} ({op.Name})")}: {what}");
+    }
+}

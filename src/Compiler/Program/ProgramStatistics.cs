@@ -1,0 +1,39 @@
+namespace TruncEdge.Compiler.Program;
+
+/// <summary>Per-op figures people compare: MACs, weight and table bytes.</summary>
+public sealed record OpStatistics(int Index, string Kind, string Name, TensorShape Input, TensorShape Output, long Macs, int WeightBytes, int TableBytes, int? Layer, bool Pinned);
+
+/// <summary>Counts derived from a Program; the one place these numbers are computed.</summary>
+public static class ProgramStatistics
+{
+    public static IReadOnlyList<OpStatistics> PerOp(IntegerProgram p) => p.Ops.Select(op =>
+    {
+        var input = p.Tensors[op.Inputs[0]].Shape;
+        var output = p.Tensors[op.Output].Shape;
+        return op switch
+        {
+            ConvOp c => new OpStatistics(op.Index, c.Groups == 1 ? "conv" : c.Groups == input.Channels ? "depthwise" : "grouped conv",
+                op.Name, input, output, (long)output.Size * c.KernelH * c.KernelW * (input.Channels / c.Groups),
+                p.Layers[c.Layer].Codes.Length, TableBytes(p.Layers[c.Layer]), c.Layer, p.Layers[c.Layer].Pinned),
+            DenseOp d => new OpStatistics(op.Index, "dense", op.Name, input, output, (long)input.Size * output.Size,
+                p.Layers[d.Layer].Codes.Length, TableBytes(p.Layers[d.Layer]), d.Layer, p.Layers[d.Layer].Pinned),
+            MaxPoolOp => new OpStatistics(op.Index, "maxpool", op.Name, input, output, 0, 0, 0, null, false),
+            AvgPoolOp a => new OpStatistics(op.Index, "avgpool", op.Name, input, output, 0, 0, a.Multiplier.Length * 5, null, false),
+            AddOp => new OpStatistics(op.Index, "add", op.Name, input, output, 0, 0, 12, null, false),
+            _ => throw new InvalidOperationException(op.GetType().Name),
+        };
+    }).ToList();
+
+    /// <summary>Flash of the requantization tables per channel and k: bias (int64), multiplier (int32),
+    /// pre-shift and shift (int8), and for residual layers a residual multiplier (int32) and pre-shift (int8).</summary>
+    public static int TableBytes(WeightLayer layer)
+    {
+        var perChannel = 8 + 4 + 1 + 1 + (layer.Tables[7]?.ResidualMultiplier is null ? 0 : 5);
+        return layer.SupportedBits.Count() * layer.OutChannels * perChannel;
+    }
+
+    public static long TotalMacs(IntegerProgram p) => PerOp(p).Sum(s => s.Macs);
+    public static int WeightBytes(IntegerProgram p) => p.Layers.Sum(l => l.Codes.Length);
+    public static int TableBytes(IntegerProgram p) => PerOp(p).Sum(s => s.TableBytes);
+    public static int Parameters(IntegerProgram p) => WeightBytes(p);
+}

@@ -1,0 +1,125 @@
+namespace TruncEdge.Emitter.Model;
+
+// The emit model: everything the templates print, already computed and formatted (STYLE rule 6).
+// Templates only walk these records; every string here is final C or Markdown text, formatted
+// with the invariant culture by CFormat. Lists are in a fixed order (IR order).
+
+/// <summary>What every template of one folder shares.</summary>
+internal sealed record FolderModel(
+    IReadOnlyList<string> Provenance, // without comment markers (STYLE rule 13)
+    string Prefix,
+    string Upper,
+    string HeaderFile,
+    string SourceFile,
+    string Library,
+    string ModelName,
+    IReadOnlyList<string> KernelSources,
+    IReadOnlyList<string> RuntimeHeaders,
+    IReadOnlyList<string> HarnessSources,
+    string Target,
+    HeaderModel Header,
+    SourceModel Source);
+
+internal sealed record HeaderModel(
+    string Guard,
+    string ArenaSize,
+    string ArenaBytes,
+    string InputHeight,
+    string InputWidth,
+    string InputChannels,
+    string InputSize,
+    string OutputHeight,
+    string OutputWidth,
+    string OutputChannels,
+    string OutputSize,
+    string OutputScale,
+    IReadOnlyList<string> OutputComment,
+    string LayerCount,
+    string OpCount,
+    string LayerCountText,
+    string OpCountText,
+    string TotalMacs,
+    IReadOnlyList<LayerSummary> Layers,
+    IReadOnlyList<OpSummary> Ops);
+
+internal sealed record LayerSummary(string Index, string Pinned, string Comment);
+
+internal sealed record OpSummary(string Index, string Comment);
+
+internal sealed record SourceModel(
+    string Magic,
+    string PinnedInit,
+    IReadOnlyList<LayerModel> Layers,
+    IReadOnlyList<OpDataModel> OpData,
+    IReadOnlyList<OpBlock> Ops,
+    OutputCopy Output);
+
+/// <summary>One weight layer: its codes and its requantization tables.</summary>
+internal sealed record LayerModel(
+    IReadOnlyList<string> Comment,
+    string CodesIdent,
+    string CodesCount,
+    IReadOnlyList<string> CodeLines,
+    IReadOnlyList<TableModel> Tables);
+
+/// <summary>A static const two-dimensional table [rows][columns], one row per weight bit width.</summary>
+internal sealed record TableModel(string CType, string Ident, string Rows, string Columns, IReadOnlyList<TableRow> RowModels);
+
+internal sealed record TableRow(string Label, IReadOnlyList<string> Lines, string Close);
+
+/// <summary>The static const data of one op (kernel parameters, pooling multipliers).</summary>
+internal sealed record OpDataModel(string Comment, ParamsModel? Params, IReadOnlyList<ArrayModel> Arrays);
+
+internal sealed record ParamsModel(string CType, string Ident, string Init);
+
+internal sealed record ArrayModel(string CType, string Ident, string Count, IReadOnlyList<string> Lines);
+
+/// <summary>One op of the invoke function: a comment, one kernel call (exactly one of the
+/// call records is set), the status check and the trace call.</summary>
+internal sealed record OpBlock(
+    string Index,
+    IReadOnlyList<string> Comment,
+    WeightedCall? Weighted,
+    MaxPoolCall? MaxPool,
+    AvgPoolCall? AvgPool,
+    AddCall? Add,
+    string Output,
+    string OutputBytes);
+
+/// <summary>te_conv2d or te_dense: Geometry is the arguments before the input pointer.</summary>
+internal sealed record WeightedCall(
+    string Kernel,
+    string Geometry,
+    string Input,
+    string Codes,
+    string Bits,
+    string Bias,
+    string Multiplier,
+    string Shift,
+    string ResidualMultiplier,
+    string Lo,
+    string Hi,
+    string ResidualKind,
+    string ResidualData,
+    string OutputKind,
+    string Output);
+
+internal sealed record MaxPoolCall(string Params, string Input, string Output);
+
+internal sealed record AvgPoolCall(string Params, string CountIncludePad, string Multiplier, string Shift, string OutMax, string Input, string Output);
+
+internal sealed record AddCall(
+    string Count,
+    string AKind,
+    string AData,
+    string MultiplierA,
+    string BKind,
+    string BData,
+    string MultiplierB,
+    string Shift,
+    string Lo,
+    string Hi,
+    string Output);
+
+/// <summary>The final copy of the output tensor to the caller's int32 buffer.</summary>
+internal sealed record OutputCopy(string Comment, bool IsCode, string Data);

@@ -1,0 +1,236 @@
+using TruncEdge.Compiler.Program;
+using TruncEdge.Emitter.Model;
+using static TruncEdge.Emitter.CFormat;
+
+namespace TruncEdge.Emitter;
+
+/// <summary>
+/// The emitter's half of <see cref="IOpVisitor"/>: one method per op, each producing the op's
+/// kernel call (and its static const data) for <c>&lt;prefix&gt;_invoke</c>. The reference
+/// executor implements the same interface, so a new op cannot reach one and not the other.
+/// </summary>
+internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVisitor
+{
+    private readonly List<OpBlock> _blocks = [];
+    private readonly List<OpDataModel> _data = [];
+    private readonly SortedSet<string> _kernels = new(StringComparer.Ordinal);
+    private readonly List<string> _opKinds = [];
+    private readonly Dictionary<int, LayerUse> _layers = [];
+
+    public IReadOnlyList<OpBlock> Blocks => _blocks;
+    public IReadOnlyList<OpDataModel> Data => _data;
+    /// <summary>The runtime kernels the visited ops call, in ordinal order.</summary>
+    public IReadOnlyCollection<string> Kernels => _kernels;
+    public long TotalMacs { get; private set; }
+    /// <summary>"conv2d", "dense", ... for each visited op, in op order.</summary>
+    public IReadOnlyList<string> OpKinds => _opKinds;
+    /// <summary>How each weight layer is used, from the first op that uses it (MACs over all of them).</summary>
+    public IReadOnlyDictionary<int, LayerUse> Layers => _layers;
+
+    public void Visit(ConvOp op)
+    {
+        var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
+        var layer = program.Layers[op.Layer];
+        var paramsIdent = names.OpData(op.Index, "params");
+        var init = $"{{ {Dims(input.Shape)}, {Dims(output.Shape)}, {Int(op.KernelH)}, {Int(op.KernelW)}, " +
+                   $"{Int(op.StrideH)}, {Int(op.StrideW)}, {Int(op.PadTop)}, {Int(op.PadLeft)}, {Int(op.Groups)} }}";
+        _data.Add(new OpDataModel($"op {Int(op.Index)}: {Quoted(op.Name)}, te_conv_params {{ in, out, kernel h/w, stride h/w, pad top/left, groups }}",
+            new ParamsModel("te_conv_params", paramsIdent, init), []));
+
+        var kind = op.Groups == 1 ? "conv2d" : op.Groups == input.Shape.Channels && op.Groups == output.Shape.Channels ? "depthwise conv2d" : "grouped conv2d";
+        var macs = (long)output.Shape.Size * op.KernelH * op.KernelW * (input.Shape.Channels / op.Groups);
+        var comment = new List<string>
+        {
+            $"op {Int(op.Index)}: {kind} {Quoted(op.Name)}, {LayerText(layer)}",
+            $"in  {TensorText(input)}",
+            $"out {TensorText(output)}",
+            $"kernel {Int(op.KernelH)}x{Int(op.KernelW)}, stride {Int(op.StrideH)}x{Int(op.StrideW)}, " +
+            $"pad top {Int(op.PadTop)} left {Int(op.PadLeft)}, groups {Int(op.Groups)}; {Count(macs)} MACs",
+        };
+        UseLayer(layer, $"{kind} {Int(op.KernelH)}x{Int(op.KernelW)}",
+            $"codes [{Int(layer.OutChannels)}][{Int(op.KernelH)}][{Int(op.KernelW)}][{Int(input.Shape.Channels / op.Groups)}] " +
+            "(out channel, kernel h, kernel w, in channel / groups)", input, output, macs);
+        AddWeighted(op, kind, "te_conv2d", "&" + paramsIdent, op.Input, layer, op.Residual, op.Clamp, macs, comment);
+    }
+
+    public void Visit(DenseOp op)
+    {
+        var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
+        var layer = program.Layers[op.Layer];
+        var macs = (long)input.Shape.Size * output.Shape.Size;
+        var comment = new List<string>
+        {
+            $"op {Int(op.Index)}: dense {Quoted(op.Name)}, {LayerText(layer)}",
+            $"in  {TensorText(input)}",
+            $"out {TensorText(output)}",
+            $"{Int(input.Shape.Size)} -> {Int(output.Shape.Size)} features; {Count(macs)} MACs",
+        };
+        UseLayer(layer, $"dense {Int(input.Shape.Size)} -> {Int(output.Shape.Size)}",
+            $"codes [{Int(layer.OutChannels)}][{Int(input.Shape.Size)}] (out feature, in feature in HWC order)", input, output, macs);
+        AddWeighted(op, "dense", "te_dense", $"{Int(input.Shape.Size)}, {Int(output.Shape.Size)}", op.Input, layer, op.Residual, op.Clamp, macs, comment);
+    }
+
+    public void Visit(MaxPoolOp op)
+    {
+        var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
+        var paramsIdent = AddPoolParams(op.Index, op.Name, input, output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft, []);
+        var comment = new List<string>
+        {
+            $"op {Int(op.Index)}: maxpool {Quoted(op.Name)}",
+            $"in  {TensorText(input)}",
+            $"out {TensorText(output)}",
+            WindowText(op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft),
+        };
+        Use("te_maxpool", "maxpool");
+        _blocks.Add(new OpBlock(UInt(op.Index), comment, null,
+            new MaxPoolCall("&" + paramsIdent, Ref(op.Input), Ref(op.Output)), null, null,
+            Ref(op.Output), UInt(output.ByteSize)));
+    }
+
+    public void Visit(AvgPoolOp op)
+    {
+        var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
+        var multIdent = names.OpData(op.Index, "mult");
+        var shiftIdent = names.OpData(op.Index, "shift");
+        var n = op.KernelH * op.KernelW;
+        ArrayModel[] arrays =
+        [
+            new("int32_t", multIdent, Int(n), Lines(op.Multiplier.Select(Int32).ToList(), 8)),
+            new("int8_t", shiftIdent, Int(n), Lines(op.Shift.Select(s => Int(s)).ToList(), 16)),
+        ];
+        var paramsIdent = AddPoolParams(op.Index, op.Name, input, output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft, arrays);
+        var comment = new List<string>
+        {
+            $"op {Int(op.Index)}: avgpool {Quoted(op.Name)}",
+            $"in  {TensorText(input)}",
+            $"out {TensorText(output)}",
+            WindowText(op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft) +
+            (op.CountIncludePad ? ", padding counts in the divisor" : ", divisor = in-bounds positions"),
+        };
+        Use("te_avgpool", "avgpool");
+        _blocks.Add(new OpBlock(UInt(op.Index), comment, null, null,
+            new AvgPoolCall("&" + paramsIdent, op.CountIncludePad ? "1" : "0", multIdent, shiftIdent,
+                Int(output.MaxCode), Ref(op.Input), Ref(op.Output)),
+            null, Ref(op.Output), UInt(output.ByteSize)));
+    }
+
+    public void Visit(AddOp op)
+    {
+        var (a, b, output) = (program.Tensors[op.A], program.Tensors[op.B], program.Tensors[op.Output]);
+        var comment = new List<string>
+        {
+            $"op {Int(op.Index)}: add {Quoted(op.Name)}",
+            $"a   {TensorText(a)}",
+            $"b   {TensorText(b)}",
+            $"out {TensorText(output)}",
+            $"out = clamp(round_shift(a * {Int(op.MultiplierA)} + b * {Int(op.MultiplierB)}, {Int(op.Shift)}), " +
+            $"{Int(op.Clamp.Lo)}, {Int(op.Clamp.Hi)})",
+        };
+        Use("te_add", "add");
+        _blocks.Add(new OpBlock(UInt(op.Index), comment, null, null, null,
+            new AddCall(Int(output.Shape.Size), ElemKind(a), Ref(op.A), Int32(op.MultiplierA), ElemKind(b), Ref(op.B),
+                Int32(op.MultiplierB), Int(op.Shift), Int32(op.Clamp.Lo), Int32(op.Clamp.Hi), Ref(op.Output)),
+            Ref(op.Output), UInt(output.ByteSize)));
+    }
+
+    private void AddWeighted(ProgramOp op, string kind, string kernel, string geometry, int input, WeightLayer layer, int? residual,
+        ClampRange clamp, long macs, List<string> comment)
+    {
+        var output = program.Tensors[op.Output];
+        var row = layer.Pinned ? "0" : "bits - 1u";
+        if (residual is { } r)
+        {
+            comment.Add($"residual {TensorText(program.Tensors[r])}");
+        }
+
+        comment.Add($"clamp [{Int(clamp.Lo)}, {Int(clamp.Hi)}]");
+        TotalMacs += macs;
+        Use(kernel, kind);
+        var call = new WeightedCall(
+            kernel,
+            geometry,
+            Ref(input),
+            names.Layer(layer.Index, "codes"),
+            layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]",
+            $"{names.Layer(layer.Index, "bias")}[{row}]",
+            $"{names.Layer(layer.Index, "mult")}[{row}]",
+            $"{names.Layer(layer.Index, "shift")}[{row}]",
+            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rmult")}[{row}]",
+            Int32(clamp.Lo),
+            Int32(clamp.Hi),
+            residual is { } rk ? ElemKind(program.Tensors[rk]) : "TE_ELEM_NONE",
+            residual is { } rd ? Ref(rd) : "NULL",
+            ElemKind(output),
+            Ref(op.Output));
+        _blocks.Add(new OpBlock(UInt(op.Index), comment, call, null, null, null, Ref(op.Output), UInt(output.ByteSize)));
+    }
+
+    private string AddPoolParams(int index, string name, ProgramTensor input, ProgramTensor output,
+        int kh, int kw, int sh, int sw, int pt, int pl, IReadOnlyList<ArrayModel> arrays)
+    {
+        var ident = names.OpData(index, "params");
+        var init = $"{{ {Dims(input.Shape)}, {Dims(output.Shape)}, {Int(kh)}, {Int(kw)}, {Int(sh)}, {Int(sw)}, {Int(pt)}, {Int(pl)} }}";
+        _data.Add(new OpDataModel($"op {Int(index)}: {Quoted(name)}, te_pool_params {{ in, out, kernel h/w, stride h/w, pad top/left }}",
+            new ParamsModel("te_pool_params", ident, init), arrays));
+        return ident;
+    }
+
+    private void Use(string kernel, string kind)
+    {
+        _kernels.Add(kernel);
+        _opKinds.Add(kind);
+    }
+
+    private void UseLayer(WeightLayer layer, string kind, string codes, ProgramTensor input, ProgramTensor output, long macs) =>
+        _layers[layer.Index] = _layers.TryGetValue(layer.Index, out var use)
+            ? use with { Macs = use.Macs + macs }
+            : new LayerUse(kind, codes, ShapeText(input.Shape), ShapeText(output.Shape), macs);
+
+    /// <summary>The C expression for a tensor's data: the caller's input, or a place in the arena.</summary>
+    private string Ref(int tensor)
+    {
+        var t = program.Tensors[tensor];
+        return t.Storage == TensorStorage.Input ? "input" : $"arena + {UInt(t.ArenaOffset)}";
+    }
+
+    private static string ElemKind(ProgramTensor t) => t.Kind == ElementKind.Code ? "TE_ELEM_CODE" : "TE_ELEM_INT32";
+
+    private static string Dims(TensorShape s) => $"{{ {Int(s.Height)}, {Int(s.Width)}, {Int(s.Channels)} }}";
+
+    private static string WindowText(int kh, int kw, int sh, int sw, int pt, int pl) =>
+        $"window {Int(kh)}x{Int(kw)}, stride {Int(sh)}x{Int(sw)}, pad top {Int(pt)} left {Int(pl)}";
+
+    private static string LayerText(WeightLayer l) =>
+        l.Pinned ? $"layer {Int(l.Index)} (pinned at 8 bits)" : $"layer {Int(l.Index)} (at ctx->layer_bits[{Int(l.Index)}])";
+
+    /// <summary>t3 "conv1_out" 26x26x8 4-bit codes, arena + 1024, 5408 B.</summary>
+    internal static string TensorText(ProgramTensor t)
+    {
+        var where = t.Storage == TensorStorage.Input ? "caller's input" : $"arena + {Int(t.ArenaOffset)}";
+        return $"t{Int(t.Id)} {Quoted(t.Name)} {KindText(t)}, {where}, {Int(t.ByteSize)} B";
+    }
+
+    /// <summary>26x26x8 4-bit codes, or 1x1x10 int32 (scale 0.01).</summary>
+    internal static string KindText(ProgramTensor t) =>
+        t.Kind == ElementKind.Code
+            ? $"{ShapeText(t.Shape)} {Int(t.Bits)}-bit codes"
+            : $"{ShapeText(t.Shape)} int32 (scale {CFormat.Double(t.Scale)})";
+
+    internal static string ShapeText(TensorShape s) => $"{Int(s.Height)}x{Int(s.Width)}x{Int(s.Channels)}";
+}
+
+/// <summary>How a weight layer is used: its kind and code layout (comment text), shapes and MACs.</summary>
+internal sealed record LayerUse(string Kind, string Codes, string Input, string Output, long Macs);
+
+/// <summary>C identifiers, from IR indices only (STYLE rule 13): user names never become identifiers.</summary>
+internal sealed class Names(string prefix)
+{
+    public string Prefix => prefix;
+    public string Upper => prefix.ToUpperInvariant();
+
+    /// <summary>model_l3_codes, model_l3_bias, ...</summary>
+    public string Layer(int index, string what) => $"{prefix}_l{Int(index)}_{what}";
+
+    /// <summary>model_op4_params, model_op4_mult, ...</summary>
+    public string OpData(int index, string what) => $"{prefix}_op{Int(index)}_{what}";
+}

@@ -1,0 +1,52 @@
+/*
+ * te_math.h - the integer helpers that define rounding, saturation and weight levels.
+ * Mirrors TruncEdge.Compiler.Program.IntegerMath name for name (docs/integer-semantics.md).
+ */
+#ifndef TE_MATH_H
+#define TE_MATH_H
+
+#include <stdint.h>
+
+/* floor(v / 2^shift) without the implementation-defined right shift of negative numbers. */
+static inline int64_t te_floor_shift(int64_t v, int32_t shift)
+{
+    if (v >= 0) {
+        return (int64_t)((uint64_t)v >> shift);
+    }
+    /* -v - 1 >= 0 for every negative v, INT64_MIN included. */
+    return -(int64_t)((uint64_t)(-(v + 1)) >> shift) - 1;
+}
+
+/* The one rounding rule: v / 2^shift to nearest, ties toward +infinity; shift in 1..62. */
+static inline int64_t te_round_shift(int64_t v, int32_t shift)
+{
+    return te_floor_shift(v + ((int64_t)1 << (shift - 1)), shift);
+}
+
+/* Saturates v to [lo, hi]. */
+static inline int32_t te_clamp(int64_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+
+/* The k-bit code of a stored 8-bit code: its top k bits. */
+static inline int32_t te_truncate_code(uint8_t code8, uint32_t k)
+{
+    return (int32_t)(code8 >> (8u - k));
+}
+
+/* The odd signed weight level s = 2q - (2^k - 1). */
+static inline int32_t te_signed_level(uint8_t code8, uint32_t k)
+{
+    return 2 * te_truncate_code(code8, k) - (int32_t)((1u << k) - 1u);
+}
+
+/* The Conv/Dense epilogue: clamp(round_shift(acc * mult + r * rmult + bias, shift), lo, hi). */
+static inline int32_t te_requantize(int32_t acc, int64_t bias, int32_t mult, int32_t shift,
+                                    int64_t r, int32_t rmult, int32_t lo, int32_t hi)
+{
+    int64_t v = (int64_t)acc * mult + r * rmult + bias;
+    return te_clamp(te_round_shift(v, shift), lo, hi);
+}
+
+#endif /* TE_MATH_H */

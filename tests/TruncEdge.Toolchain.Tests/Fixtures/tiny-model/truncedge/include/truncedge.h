@@ -1,0 +1,164 @@
+/*
+ * truncedge.h - the TruncEdge C runtime: status codes, kernel parameters and kernels.
+ *
+ * C99, no heap, no floating point, no global mutable state. Every kernel returns a status and
+ * never aborts. Tensors are batch 1, HWC: element (h, w, c) of an H x W x C tensor is at
+ * (h * W + w) * C + c. The exact integer behaviour of every kernel is written down in
+ * docs/integer-semantics.md and defined by the C# reference executor; the kernels here must
+ * produce the same bits.
+ *
+ * Firmware normally calls only the functions of the generated model.h; the kernels are public
+ * so that generated code (and tests) can call them.
+ *
+ * What every kernel checks, in this order, before it touches any data (docs/runtime-c.md):
+ *   TE_ERR_NULL_POINTER  a required pointer is NULL (tensors, codes, the table's bias,
+ *                        multiplier and shift arrays, avgpool's tables, add's operands);
+ *   TE_ERR_BAD_BITS      weight_bits outside 1..8 (te_conv2d, te_dense);
+ *   TE_ERR_BAD_PARAMS    anything inconsistent: a dimension below 1 or a tensor of more than
+ *                        INT32_MAX elements; groups that do not divide both channel counts; a
+ *                        window geometry other than the one below; an operand or residual kind
+ *                        that is not CODE/INT32 (or NONE for a residual), a residual without
+ *                        data or without residual_multiplier; an INT32 tensor not aligned to 4
+ *                        bytes; lo > hi, or a CODE output whose [lo, hi] leaves 0..255; a shift
+ *                        outside 1..62, |multiplier| or |residual_multiplier| >= 2^30 or
+ *                        |bias| > 2^61 (the ranges that keep the epilogue inside int64).
+ * The checks cost O(output channels) (avgpool: O(kernel_h * kernel_w)); no kernel needs scratch
+ * memory. A kernel that returns an error has written nothing.
+ */
+#ifndef TRUNCEDGE_H
+#define TRUNCEDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TE_VERSION_MAJOR 0
+#define TE_VERSION_MINOR 1
+
+/* Every call returns one of these; TE_OK is 0, errors are negative. */
+typedef enum {
+    TE_OK = 0,
+    TE_ERR_NULL_POINTER = -1,     /* a required pointer argument was NULL */
+    TE_ERR_ARENA_TOO_SMALL = -2,  /* arena_size below the model's <prefix>_arena_size() */
+    TE_ERR_BAD_BITS = -3,         /* weight bit width outside 1..8 */
+    TE_ERR_BAD_LAYER = -4,        /* layer index outside 0..LAYER_COUNT-1 */
+    TE_ERR_PINNED_LAYER = -5,     /* the layer is pinned at 8 bits and carries no other table */
+    TE_ERR_NOT_INITIALISED = -6,  /* the context was not set up by <prefix>_init */
+    TE_ERR_ARENA_ALIGNMENT = -7,  /* the arena is not aligned to TE_ARENA_ALIGNMENT bytes */
+    TE_ERR_BAD_PARAMS = -8        /* kernel parameters inconsistent (a bug in the caller) */
+} te_status;
+
+/* Arena base pointers must be aligned to this many bytes (Int32 tensors live in the arena). */
+#define TE_ARENA_ALIGNMENT 8u
+
+/* How a tensor's elements are stored. */
+typedef enum {
+    TE_ELEM_NONE = 0,  /* no tensor (an absent residual) */
+    TE_ELEM_CODE = 1,  /* uint8_t activation codes, real value code / (2^bits - 1) */
+    TE_ELEM_INT32 = 2  /* int32_t fixed point, real value v * scale (scale fixed per tensor) */
+} te_elem;
+
+/* A tensor operand: its storage kind and data. */
+typedef struct {
+    te_elem kind;
+    const void *data;
+} te_operand;
+
+typedef struct {
+    int32_t height;
+    int32_t width;
+    int32_t channels;
+} te_dims;
+
+/*
+ * Convolution geometry. Bottom and right padding follow from in, out, kernel and stride.
+ * Accepted windows (per axis, the same for pooling): kernel >= 1, stride >= 1,
+ * 0 <= pad < kernel, and every window overlaps the input: (out - 1) * stride - pad < in.
+ * So every output reads at least one real element, and the implied bottom/right padding is
+ * below the kernel too.
+ */
+typedef struct {
+    te_dims in;
+    te_dims out;
+    int32_t kernel_h, kernel_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t groups; /* 1 = dense conv; in.channels = depthwise */
+} te_conv_params;
+
+/* Pooling geometry; channels of in and out are equal; windows as for te_conv_params. */
+typedef struct {
+    te_dims in;
+    te_dims out;
+    int32_t kernel_h, kernel_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+} te_pool_params;
+
+/*
+ * The epilogue of Conv and Dense for the layer's current weight bit width, per output channel c:
+ *   out = clamp(round_shift(acc * multiplier[c] + r * residual_multiplier[c] + bias[c], shift[c]), lo, hi)
+ * bias[c] is the real offset in output units times 2^shift[c], so it keeps full precision.
+ * residual_multiplier may be NULL when there is no residual operand.
+ */
+typedef struct {
+    const int64_t *bias;
+    const int32_t *multiplier;
+    const int8_t *shift;
+    const int32_t *residual_multiplier;
+    int32_t lo, hi;
+} te_requant;
+
+/* Called by generated code after every op when set: op index, output tensor, its size in bytes. */
+typedef void (*te_trace_fn)(void *user, uint32_t op, const void *data, uint32_t bytes);
+
+/*
+ * Convolution of uint8 codes with 8-bit TruncQuant weight codes used at weight_bits (1..8).
+ * codes layout: [out.channels][kernel_h][kernel_w][in.channels / groups].
+ * residual: TE_ELEM_NONE, or a tensor of the output's shape (CODE or INT32).
+ * output_kind: TE_ELEM_CODE writes uint8_t, TE_ELEM_INT32 writes int32_t.
+ * input, residual and output must not overlap (the output is written while inputs are read).
+ * The result is exact whatever path runs (1x1, depthwise, grouped, DSP): see docs/runtime-c.md.
+ */
+te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
+                    uint32_t weight_bits, const te_requant *rq, te_operand residual,
+                    te_elem output_kind, void *output);
+
+/*
+ * Fully connected: out[o] over in_features uint8 codes; codes layout [out_features][in_features].
+ * Residual and output as for te_conv2d (residual has out_features elements).
+ */
+te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *input,
+                   const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
+                   te_operand residual, te_elem output_kind, void *output);
+
+/* Max pooling of codes; padding reads as 0. input and output must not overlap. */
+te_status te_maxpool(const te_pool_params *p, const uint8_t *input, uint8_t *output);
+
+/*
+ * Average pooling of codes to codes:
+ *   out = clamp(round_shift(sum * multiplier[n-1], shift[n-1]), 0, out_max)
+ * with n the window size (count_include_pad != 0) or the number of in-bounds positions.
+ * multiplier and shift have kernel_h * kernel_w entries (shift 1..62, |multiplier| < 2^30);
+ * out_max in 0..255; kernel_h * kernel_w * 255 must fit int32. input and output must not overlap.
+ */
+te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const int32_t *multiplier,
+                     const int8_t *shift, int32_t out_max, const uint8_t *input, uint8_t *output);
+
+/*
+ * Elementwise add of two operands (CODE or INT32) of count elements to codes:
+ *   out = clamp(round_shift(a * mult_a + b * mult_b, shift), lo, hi)
+ * with count >= 1, shift in 1..62, |mult_a|, |mult_b| < 2^30 and 0 <= lo <= hi <= 255. The
+ * output may be the same buffer as a CODE operand (each element is read before it is written).
+ */
+te_status te_add(int32_t count, te_operand a, int32_t mult_a, te_operand b, int32_t mult_b,
+                 int32_t shift, int32_t lo, int32_t hi, uint8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRUNCEDGE_H */

@@ -1,0 +1,94 @@
+using System.Globalization;
+using TruncEdge.Model.Diagnostics;
+using TruncEdge.Toolchain;
+
+namespace TruncEdge.Toolchain.Tests;
+
+[Collection(ToolchainCollection.Name)]
+public sealed class SizeAndFitTests(ToolchainFixture fx)
+{
+    [QemuTheory]
+    [InlineData("cortex-m4", "arm-none-eabi-size")]
+    [InlineData("cortex-m0", "arm-none-eabi-size")]
+    [InlineData("riscv32", "riscv64-unknown-elf-size")]
+    public void Size_report_agrees_with_binutils_size(string target, string sizeTool)
+    {
+        foreach (var image in new[] { ImageKind.Footprint, ImageKind.Harness })
+        {
+            var build = fx.Build(target, image);
+            var report = SizeReport.FromElf(build.ExecutablePath);
+            var r = ProcessRunner.Run(new ProcessSpec(sizeTool, [build.ExecutablePath]) { Timeout = TimeSpan.FromSeconds(30) });
+            Assert.Equal(0, r.ExitCode);
+            // Berkeley format:  text  data  bss  dec  hex  filename
+            var fields = r.StandardOutput.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            ulong Field(int i) => ulong.Parse(fields[i], CultureInfo.InvariantCulture);
+            Assert.Equal(Field(0), report.Text);
+            Assert.Equal(Field(1), report.Data);
+            Assert.Equal(Field(2), report.Bss);
+            Assert.Equal(Field(0) + Field(1), report.FlashBytes);
+            Assert.Equal(Field(1) + Field(2), report.RamBytes);
+            Assert.Equal(fx.Catalog.Get(target).Memory!.StackBytes, report.Stack);
+        }
+    }
+
+    [QemuFact]
+    public void Footprint_splits_weights_arena_and_code()
+    {
+        var report = SizeReport.FromElf(fx.Build("cortex-m4", ImageKind.Footprint).ExecutablePath);
+        Assert.Equal((ulong)TinyModel.Codes.Length, report.Weights); // model_layer0_codes
+        Assert.Equal(16UL, report.Arena);                           // MODEL_ARENA_SIZE
+        Assert.InRange(report.Code, 200UL, 4096UL);
+        Assert.Equal(16UL * 1024, report.Stack);
+        // The elf symbols agree with nm.
+        var nm = ProcessRunner.Run(new ProcessSpec("arm-none-eabi-nm", ["-S", fx.Build("cortex-m4", ImageKind.Footprint).ExecutablePath]));
+        Assert.Contains(nm.StandardOutput.Split('\n'), l => l.EndsWith(" model_layer0_codes", StringComparison.Ordinal) && l.Contains(" 00000030 ", StringComparison.Ordinal));
+    }
+
+    [QemuFact]
+    public void Footprint_image_runs_and_exits_0()
+    {
+        var build = fx.Build("cortex-m4", ImageKind.Footprint);
+        var t = build.Target;
+        var r = ProcessRunner.Run(new ProcessSpec(t.Qemu!.Binary,
+            ["-M", t.Qemu.Machine, .. t.Qemu.Arguments, "-semihosting-config", "enable=on,target=native", "-kernel", build.ExecutablePath])
+        { Timeout = TimeSpan.FromSeconds(30) });
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Fact]
+    public void Fit_check_refuses_a_model_too_big_for_the_board_with_the_numbers()
+    {
+        var m4 = fx.Catalog.Get("cortex-m4");
+        var fits = new SizeReport("x.elf", Code: 10_000, Weights: 1_000_000, Constants: 5_000, DataInit: 100, Arena: 400_000, Stack: 16_384, OtherData: 2_000);
+        FitCheck.Check(m4, fits);
+
+        var tooBig = fits with { Weights = 2_100_000, Arena = 700_000 };
+        var e = Assert.Throws<DiagnosticException>(() => FitCheck.Check(m4, tooBig));
+        Assert.Equal(ToolchainDiagnosticCodes.DoesNotFit, e.Diagnostic.Code);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("flash needs 2,115,100 B (code 10,000 B + weights 2,100,000 B + constants 5,000 B + data 100 B) but NUCLEO-L4R5ZI has 2,097,152 B", e.Message);
+        Assert.Contains("RAM needs 718,384 B (arena 700,000 B + stack 16,384 B + data 2,000 B) but NUCLEO-L4R5ZI has 655,360 B", e.Message);
+
+        // Host targets have no board: nothing to refuse.
+        FitCheck.Check(fx.Catalog.Get("host"), tooBig);
+    }
+
+    [Fact]
+    public void Fit_check_of_a_plan_counts_weights_constants_arena_and_stack()
+    {
+        var m0 = fx.Catalog.Get("cortex-m0"); // micro:bit: 256 KB flash, 16 KB RAM, 2 KB stack
+        FitCheck.CheckPlan(m0, weightBytes: 200_000, constantBytes: 10_000, arenaBytes: 14_000);
+        var e = Assert.Throws<DiagnosticException>(() => FitCheck.CheckPlan(m0, 200_000, 10_000, arenaBytes: 15_000));
+        Assert.Contains("RAM needs 17,048 B (arena 15,000 B + stack 2,048 B) but BBC micro:bit v1 has 16,384 B", e.Message);
+        Assert.DoesNotContain("flash needs", e.Message);
+    }
+
+    [QemuFact]
+    public void The_real_footprint_of_the_fixture_fits_every_board()
+    {
+        foreach (var t in fx.Catalog.Targets.Where(t => !t.IsHost))
+        {
+            FitCheck.Check(t, SizeReport.FromElf(fx.Build(t.Name, ImageKind.Footprint).ExecutablePath) with { Stack = 0 });
+        }
+    }
+}
