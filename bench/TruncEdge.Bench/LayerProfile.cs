@@ -65,5 +65,7 @@ internal static class LayerProfile
     }
 
     /// <summary>CPU time of the process in ms (robust against other load on the machine).</summary>
-    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    private static double Cpu() => Environment.GetEnvironmentVariable("PROFILE_WALL") == "1"
+        ? Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency
+        : Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 }

@@ -12,6 +12,7 @@ namespace TruncEdge.Bench;
 /// Benchmarks and experiments for the trainer (not part of the product):
 ///   truncedge-bench gemm [threads]
 ///   truncedge-bench train model=cnn data=digits epochs=5 bits=1,2,4,8 act=4 batch=128 lr=1e-3 quant=truncquant threads=2 out=model.onnx
+///   truncedge-bench table round.json truncquant.json      (result=FILE.json on train writes these)
 ///   truncedge-bench speed model=resnet8 data=cifar10 batch=128 threads=2 steps=20 bits=1,2,4,8 fp=true
 /// </summary>
 internal static class Program
@@ -27,6 +28,18 @@ internal static class Program
                 return 0;
             case "train":
                 return Train(kv);
+            case "table":
+                return ResultTable.Print(args[1], args[2]);
+            case "params":
+                foreach (var arch in TruncEdge.Trainer.Zoo.ModelZoo.Architectures)
+                {
+                    foreach (var shape in new[] { new TruncEdge.Trainer.Zoo.InputShape(3, 32, 32, 10), new TruncEdge.Trainer.Zoo.InputShape(1, 28, 28, 10), new TruncEdge.Trainer.Zoo.InputShape(1, 49, 10, 12) })
+                    {
+                        var net = TruncEdge.Trainer.Zoo.ModelZoo.Create(arch, shape, 4, WeightQuantizer.TruncQuant, new Rng(1));
+                        Console.WriteLine($"{arch} {shape.Channels}x{shape.Height}x{shape.Width}: {net.ParameterCount} weight-layer parameters");
+                    }
+                }
+                return 0;
             case "convparts":
                 return ConvParts.Run();
             case "profile":
@@ -74,6 +87,10 @@ internal static class Program
         foreach (var row in result.Test.Rows)
         {
             Console.WriteLine($"  {row.Precision,3} {row.Deployment,-9} {100 * row.Accuracy,6:F2} %  loss {row.Loss:F4}");
+        }
+        if (kv.TryGetValue("result", out var resultPath))
+        {
+            ResultTable.Save(resultPath, "truncedge-bench " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), options, result);
         }
         if (kv.TryGetValue("out", out var path))
         {

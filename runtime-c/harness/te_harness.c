@@ -10,7 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The model header: TE_MODEL_HEADER (e.g. "net.h" for prefix net) when the build gives it. */
+#ifdef TE_MODEL_HEADER
+#include TE_MODEL_HEADER
+#else
 #include "model.h"
+#endif
 #include "te_harness_io.h"
 #include "truncedge.h"
 

@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
-/* floor(v / 2^shift) without the implementation-defined right shift of negative numbers. */
+/*
+ * floor(v / 2^shift) without the implementation-defined right shift of negative numbers;
+ * shift in 0..62 (0 returns v, negative v and INT64_MIN included).
+ */
 static inline int64_t te_floor_shift(int64_t v, int32_t shift)
 {
     if (v >= 0) {
@@ -41,12 +44,23 @@ static inline int32_t te_signed_level(uint8_t code8, uint32_t k)
     return 2 * te_truncate_code(code8, k) - (int32_t)((1u << k) - 1u);
 }
 
-/* The Conv/Dense epilogue: clamp(round_shift(acc * mult + r * rmult + bias, shift), lo, hi). */
-static inline int32_t te_requantize(int32_t acc, int64_t bias, int32_t mult, int32_t shift,
-                                    int64_t r, int32_t rmult, int32_t lo, int32_t hi)
+/*
+ * The Conv/Dense epilogue (IntegerMath.Requantize, docs/integer-semantics.md):
+ *   a = floor_shift(acc * mult, pre_shift)            pre_shift in 0..62
+ *   b = floor_shift(r * rmult, residual_pre_shift)    0 without a residual (r = rmult = 0)
+ *   clamp(round_shift(a + b + bias, shift), lo, hi)   shift in 1..62
+ * Each product keeps a full-precision multiplier at its own scale; the pre-shifts bring both to
+ * 2^-shift. With |acc|, |r| <= 2^31, |mult|, |rmult| < 2^30 and |bias| <= 2^61, |a| and |b| stay
+ * below 2^61 (a floor shift never grows a magnitude), so the sum and the rounding constant stay
+ * inside int64.
+ */
+static inline int32_t te_requantize(int32_t acc, int64_t bias, int32_t mult, int32_t pre_shift,
+                                    int32_t shift, int64_t r, int32_t rmult,
+                                    int32_t residual_pre_shift, int32_t lo, int32_t hi)
 {
-    int64_t v = (int64_t)acc * mult + r * rmult + bias;
-    return te_clamp(te_round_shift(v, shift), lo, hi);
+    int64_t a = te_floor_shift((int64_t)acc * mult, pre_shift);
+    int64_t b = te_floor_shift(r * rmult, residual_pre_shift);
+    return te_clamp(te_round_shift(a + b + bias, shift), lo, hi);
 }
 
 #endif /* TE_MATH_H */

@@ -8,8 +8,9 @@
  *   acc[oh][ow][oc]   = sum_{kh < KH, kw < KW, ci < cin_g} s[oc][kh][kw][ci]
  *                         * x[oh*SH + kh - PT][ow*SW + kw - PL][(oc / cout_g) * cin_g + ci]
  *                       (positions outside the input read as 0)
- *   y[oh][ow][oc]     = te_requantize(acc, bias[oc], multiplier[oc], shift[oc],
- *                                     r[oh][ow][oc], residual_multiplier[oc], lo, hi)
+ *   y[oh][ow][oc]     = te_requantize(acc, bias[oc], multiplier[oc], pre_shift[oc], shift[oc],
+ *                                     r[oh][ow][oc], residual_multiplier[oc],
+ *                                     residual_pre_shift[oc], lo, hi)
  *
  * docs/integer-semantics.md is the contract. All paths below give the same integers:
  *

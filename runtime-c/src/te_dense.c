@@ -6,7 +6,8 @@
  *
  *   s[o][i] = 2 * (codes[o][i] >> (8 - k)) - n
  *   acc[o]  = sum_{i < in_features} s[o][i] * x[i]
- *   y[o]    = te_requantize(acc, bias[o], multiplier[o], shift[o], r[o], residual_multiplier[o], lo, hi)
+ *   y[o]    = te_requantize(acc, bias[o], multiplier[o], pre_shift[o], shift[o],
+ *                           r[o], residual_multiplier[o], residual_pre_shift[o], lo, hi)
  *
  * Computed as acc = 2 * sum(q * x) - n * sum(x) with q = codes >> (8 - k): sum(x) once for all
  * outputs, two output rows per pass over x, modulo 2^32 (te_internal.h), same integers as the

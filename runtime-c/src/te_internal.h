@@ -62,6 +62,8 @@ extern uint32_t te_test_path_hits[TE_PATH_COUNT];
 #define TE_BIAS_LIMIT ((int64_t)1 << 61)       /* |bias| <= 2^61 */
 #define TE_SHIFT_MIN 1
 #define TE_SHIFT_MAX 62
+#define TE_PRE_SHIFT_MIN 0                     /* pre_shift, residual_pre_shift: 0..62 */
+#define TE_PRE_SHIFT_MAX 62
 
 /* ---------------------------------------------------------------------------------------------
  * Small integer helpers
@@ -263,8 +265,10 @@ static inline void te_dot2_u8(const uint8_t *x, const uint8_t *codes0, const uin
 typedef struct {
     const int64_t *bias;
     const int32_t *multiplier;
+    const int8_t *pre_shift;
     const int8_t *shift;
-    const int32_t *residual_multiplier; /* NULL when there is no residual */
+    const int32_t *residual_multiplier; /* both NULL when there is no residual */
+    const int8_t *residual_pre_shift;
     const uint8_t *residual_code;       /* at most one of the two residual pointers is set */
     const int32_t *residual_int32;
     int32_t lo, hi;
@@ -272,20 +276,28 @@ typedef struct {
     int32_t *out_int32;
 } te_epilogue;
 
-/* out[index] = te_requantize(acc, ... channel c ...): one int64 expression, one round, one clamp. */
+/*
+ * out[index] = te_requantize(acc, ... channel c ...): two pre-shifted products, one int64 sum,
+ * one round, one clamp. Without a residual r = rmult = residual_pre_shift = 0, so b = 0 exactly
+ * as in the reference (IntegerMath.Requantize with residual 0).
+ */
 static inline void te_epilogue_store(const te_epilogue *e, int32_t index, int32_t c, int32_t acc)
 {
     int64_t r = 0;
     int32_t rmult = 0;
+    int32_t rpre = 0;
     int32_t v;
     if (e->residual_code != NULL) {
         r = e->residual_code[index];
         rmult = e->residual_multiplier[c];
+        rpre = e->residual_pre_shift[c];
     } else if (e->residual_int32 != NULL) {
         r = e->residual_int32[index];
         rmult = e->residual_multiplier[c];
+        rpre = e->residual_pre_shift[c];
     }
-    v = te_requantize(acc, e->bias[c], e->multiplier[c], e->shift[c], r, rmult, e->lo, e->hi);
+    v = te_requantize(acc, e->bias[c], e->multiplier[c], e->pre_shift[c], e->shift[c], r, rmult,
+                      rpre, e->lo, e->hi);
     if (e->out_code != NULL) {
         e->out_code[index] = (uint8_t)v; /* lo >= 0 and hi <= 255 were checked */
     } else {
@@ -298,7 +310,7 @@ static inline int te_is_aligned4(const void *p)
     return ((uintptr_t)p & 3u) == 0u;
 }
 
-/* A multiplier, bias or shift that keeps the epilogue's int64 expression in range. */
+/* A multiplier, shift or pre-shift that keeps the epilogue's int64 expression in range. */
 static inline int te_multiplier_ok(int32_t m)
 {
     return m > -TE_MULTIPLIER_LIMIT && m < TE_MULTIPLIER_LIMIT;
@@ -309,26 +321,40 @@ static inline int te_shift_ok(int32_t s)
     return s >= TE_SHIFT_MIN && s <= TE_SHIFT_MAX;
 }
 
+static inline int te_pre_shift_ok(int32_t s)
+{
+    return s >= TE_PRE_SHIFT_MIN && s <= TE_PRE_SHIFT_MAX;
+}
+
+/* Whether any pointer of a requantization table that every call needs is NULL. */
+static inline int te_requant_has_null(const te_requant *rq)
+{
+    return rq == NULL || rq->bias == NULL || rq->multiplier == NULL || rq->pre_shift == NULL ||
+           rq->shift == NULL;
+}
+
 /*
  * Checks the requantization table, residual and output of a Conv or Dense with channels
  * output channels and fills *e. Pointers first (TE_ERR_NULL_POINTER), then consistency
- * (TE_ERR_BAD_PARAMS): a residual kind without data or without residual_multiplier, an unknown
- * kind, lo > hi, a Code output whose [lo, hi] leaves 0..255, a misaligned int32 tensor, and any
- * per-channel shift, multiplier or bias outside the ranges of docs/integer-semantics.md (the
- * ranges that keep the epilogue free of overflow). Costs O(channels), once per call.
+ * (TE_ERR_BAD_PARAMS): a residual kind without data, residual_multiplier or residual_pre_shift,
+ * an unknown kind, lo > hi, a Code output whose [lo, hi] leaves 0..255, a misaligned int32
+ * tensor, and any per-channel shift (1..62), pre-shift (0..62), multiplier or bias outside the
+ * ranges of docs/integer-semantics.md (the ranges that keep the epilogue free of overflow).
+ * Costs O(channels), once per call.
  */
 static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const te_requant *rq,
                                          te_operand residual, te_elem output_kind, void *output)
 {
     int32_t c;
-    if (rq == NULL || output == NULL || rq->bias == NULL || rq->multiplier == NULL ||
-        rq->shift == NULL) {
+    if (output == NULL || te_requant_has_null(rq)) {
         return TE_ERR_NULL_POINTER;
     }
     e->bias = rq->bias;
     e->multiplier = rq->multiplier;
+    e->pre_shift = rq->pre_shift;
     e->shift = rq->shift;
     e->residual_multiplier = NULL;
+    e->residual_pre_shift = NULL;
     e->residual_code = NULL;
     e->residual_int32 = NULL;
     e->lo = rq->lo;
@@ -338,10 +364,12 @@ static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const
 
     /* Residual operand. */
     if (residual.kind != TE_ELEM_NONE) {
-        if (residual.data == NULL || rq->residual_multiplier == NULL) {
+        if (residual.data == NULL || rq->residual_multiplier == NULL ||
+            rq->residual_pre_shift == NULL) {
             return TE_ERR_BAD_PARAMS;
         }
         e->residual_multiplier = rq->residual_multiplier;
+        e->residual_pre_shift = rq->residual_pre_shift;
         if (residual.kind == TE_ELEM_CODE) {
             e->residual_code = (const uint8_t *)residual.data;
         } else if (residual.kind == TE_ELEM_INT32 && te_is_aligned4(residual.data)) {
@@ -365,19 +393,16 @@ static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const
 
     /* Per-channel table ranges. */
     for (c = 0; c < channels; ++c) {
-        if (!te_shift_ok(rq->shift[c]) || !te_multiplier_ok(rq->multiplier[c]) ||
+        if (!te_shift_ok(rq->shift[c]) || !te_pre_shift_ok(rq->pre_shift[c]) ||
+            !te_multiplier_ok(rq->multiplier[c]) ||
             rq->bias[c] < -TE_BIAS_LIMIT || rq->bias[c] > TE_BIAS_LIMIT ||
-            (e->residual_multiplier != NULL && !te_multiplier_ok(e->residual_multiplier[c]))) {
+            (e->residual_multiplier != NULL &&
+             (!te_multiplier_ok(e->residual_multiplier[c]) ||
+              !te_pre_shift_ok(e->residual_pre_shift[c])))) {
             return TE_ERR_BAD_PARAMS;
         }
     }
     return TE_OK;
-}
-
-/* Whether any pointer of a requantization table that every call needs is NULL. */
-static inline int te_requant_has_null(const te_requant *rq)
-{
-    return rq == NULL || rq->bias == NULL || rq->multiplier == NULL || rq->shift == NULL;
 }
 
 /* A tensor of h * w * c elements whose element count fits int32 (all index arithmetic does). */

@@ -44,7 +44,9 @@ static int32_t g_in_b_i32[MAX_OUT];
 static int64_t g_bias[MAX_CH];
 static int32_t g_mult[MAX_CH];
 static int8_t g_shift[MAX_CH];
+static int8_t g_pre[MAX_CH];
 static int32_t g_rmult[MAX_CH];
+static int8_t g_rpre[MAX_CH];
 
 static te_tally g_tally;
 
@@ -80,12 +82,13 @@ static void ref_epilogue(const te_requant *rq, te_operand res, te_elem out_kind,
                          int32_t index, int32_t c, int64_t acc)
 {
     int32_t rmult = res.kind == TE_ELEM_NONE ? 0 : rq->residual_multiplier[c];
+    int32_t rpre = res.kind == TE_ELEM_NONE ? 0 : rq->residual_pre_shift[c];
     int32_t v;
     if (acc < INT32_MIN || acc > INT32_MAX) {
         TE_CHECK(&g_tally, 0, "test bug: acc %" PRId64 " outside int32 (the compiler's bound)", acc);
     }
-    v = te_requantize((int32_t)acc, rq->bias[c], rq->multiplier[c], rq->shift[c],
-                      operand_value(res, index), rmult, rq->lo, rq->hi);
+    v = te_requantize((int32_t)acc, rq->bias[c], rq->multiplier[c], rq->pre_shift[c], rq->shift[c],
+                      operand_value(res, index), rmult, rpre, rq->lo, rq->hi);
     store(out_kind, out, index, v);
 }
 
@@ -228,10 +231,35 @@ static te_elem pick_output(te_rng *r, te_requant *rq)
     return TE_ELEM_CODE;
 }
 
+/* A pre-shift as the compiler makes them: mostly 0, sometimes 1..40 (at most max). */
+static int32_t pick_pre_shift(te_rng *r, int32_t max)
+{
+    const int32_t p = te_rng_chance(r, 1, 2) ? 0 : te_rng_range(r, 1, 40);
+    return p < max ? p : max;
+}
+
+/*
+ * m0 (>= 0) at p more bits of precision: m0 * 2^p plus random low bits, the way a multiplier
+ * at its own finer scale looks; p shrinks until the result stays below 2^30. *p is updated.
+ */
+static int32_t finer_multiplier(te_rng *r, int64_t m0, int32_t *p)
+{
+    while (*p > 30 || (*p > 0 && ((m0 + 1) << *p) > ((int64_t)1 << 30))) {
+        --*p;
+    }
+    if (*p == 0) {
+        return (int32_t)m0;
+    }
+    return (int32_t)((m0 << *p) + (int64_t)(te_rng_next(r) & ((1ull << *p) - 1u)));
+}
+
 /*
  * A requantization table for channels outputs whose |acc| is at most acc_bound. Three kinds:
- * identity (out = acc exactly when the clamp allows: checks acc bit for bit), realistic (acc
- * scaled into the output range, outputs mostly unclamped) and extreme (anything legal).
+ * identity (out = acc exactly when the clamp allows: checks acc bit for bit, with the product
+ * pre-shifted back exactly), realistic (acc scaled into the output range, outputs mostly
+ * unclamped; the multipliers carry extra bits that the pre-shifts floor away) and extreme
+ * (anything legal). Pre-shifts are mostly 0. |acc * mult| and |r * rmult| stay below 2^61 by
+ * construction (|acc|, |r| <= 2^31, |mult| < 2^30) and a floor shift only shrinks them.
  */
 static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_bound,
                        int has_residual)
@@ -241,33 +269,49 @@ static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_
     int32_t c;
     for (c = 0; c < channels; ++c) {
         if (mode == 0) {
+            /* (acc * 2^(p+1)) >> p = 2 acc and (r * 2j * 2^q) >> q = 2 j r: exact */
+            int32_t p = pick_pre_shift(r, 28);
+            int32_t q = pick_pre_shift(r, 27);
             g_bias[c] = 0;
-            g_mult[c] = 2;
+            g_pre[c] = (int8_t)p;
+            g_mult[c] = (int32_t)1 << (p + 1);
             g_shift[c] = 1;
-            g_rmult[c] = 2 * te_rng_range(r, -3, 3);
+            g_rpre[c] = (int8_t)q;
+            g_rmult[c] = 2 * te_rng_range(r, -3, 3) * ((int32_t)1 << q);
         } else if (mode == 1) {
             int32_t sh = te_rng_range(r, 16, 40);
+            int32_t p = pick_pre_shift(r, 62 - sh);
+            int32_t q = pick_pre_shift(r, 62 - sh);
             int64_t m = (span << sh) / (acc_bound / 2 + 1);
             if (m >= ((int64_t)1 << 30)) {
                 m = ((int64_t)1 << 30) - 1;
             }
             g_shift[c] = (int8_t)sh;
-            g_mult[c] = (int32_t)m * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            g_mult[c] = finer_multiplier(r, m, &p) * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            g_pre[c] = (int8_t)p;
             /* a real offset of up to a quarter of the accumulator range, times 2^shift */
             g_bias[c] = (int64_t)te_rng_range(r, -(int32_t)(acc_bound / 4),
-                                              (int32_t)(acc_bound / 4)) * (int64_t)m;
-            g_rmult[c] = (int32_t)(m / te_rng_range(r, 1, 64)) * (te_rng_chance(r, 1, 4) ? -1 : 1);
+                                              (int32_t)(acc_bound / 4)) * m;
+            g_rmult[c] = finer_multiplier(r, m / te_rng_range(r, 1, 64), &q) *
+                         (te_rng_chance(r, 1, 4) ? -1 : 1);
+            g_rpre[c] = (int8_t)q;
         } else {
             g_shift[c] = (int8_t)te_rng_range(r, 1, 62);
+            g_pre[c] = (int8_t)(te_rng_chance(r, 1, 8) ? te_rng_range(r, 41, 62)
+                                                       : pick_pre_shift(r, 62));
             g_mult[c] = te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
             g_bias[c] = (int64_t)(te_rng_next(r) % ((1ull << 62) + 1u)) - ((int64_t)1 << 61);
+            g_rpre[c] = (int8_t)(te_rng_chance(r, 1, 8) ? te_rng_range(r, 41, 62)
+                                                        : pick_pre_shift(r, 62));
             g_rmult[c] = te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
         }
     }
     rq->bias = g_bias;
     rq->multiplier = g_mult;
+    rq->pre_shift = g_pre;
     rq->shift = g_shift;
     rq->residual_multiplier = has_residual ? g_rmult : NULL;
+    rq->residual_pre_shift = has_residual ? g_rpre : NULL;
 }
 
 static te_operand pick_residual(te_rng *r, int32_t count)
@@ -493,6 +537,7 @@ static void test_conv2d_errors(void)
     int64_t bias[4] = {0, 0, 0, 0};
     int32_t mult[4] = {1, 1, 1, 1}, rm[4] = {1, 1, 1, 1};
     int8_t sh[4] = {1, 1, 1, 1};
+    int8_t pre[4] = {0, 0, 0, 0}, rpre[4] = {0, 0, 0, 0};
     te_conv_params p;
     te_requant rq;
     te_operand none, res;
@@ -507,8 +552,10 @@ static void test_conv2d_errors(void)
     p.groups = 1;
     rq.bias = bias;
     rq.multiplier = mult;
+    rq.pre_shift = pre;
     rq.shift = sh;
     rq.residual_multiplier = NULL;
+    rq.residual_pre_shift = NULL;
     rq.lo = 0;
     rq.hi = 255;
     none.kind = TE_ELEM_NONE;
@@ -525,10 +572,30 @@ static void test_conv2d_errors(void)
     EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, NULL), TE_ERR_NULL_POINTER);
     EXPECT(te_conv2d(&p, x, w, 0, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
     EXPECT(te_conv2d(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
-    /* residual kind without data, or without multipliers */
+    rq.pre_shift = NULL; /* pre_shift is required like shift */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    rq.pre_shift = pre;
+    /* residual kind without data, or without multipliers or pre-shifts */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rq.residual_multiplier = rm;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rq.residual_multiplier = NULL;
+    rq.residual_pre_shift = rpre;
     EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     rq.residual_multiplier = rm;
     EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_OK);
+    /* residual pre-shifts 0..62 */
+    rpre[1] = 62;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_OK);
+    rpre[1] = 63;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK); /* not read */
+    rpre[1] = -1;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rpre[1] = 0;
+    rm[1] = -(1 << 30);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rm[1] = 1;
     res.data = NULL;
     EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     res.data = x;
@@ -556,6 +623,13 @@ static void test_conv2d_errors(void)
     mult[1] = 1 << 30;
     EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     mult[1] = 1;
+    pre[1] = -1;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    pre[1] = 63;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    pre[1] = 62;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    pre[1] = 0;
     bias[1] = -((int64_t)1 << 61);
     EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
     bias[1] = -((int64_t)1 << 61) - 1;
@@ -598,13 +672,27 @@ static void test_conv2d_errors(void)
     rq.shift = NULL;
     EXPECT(te_dense(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
     rq.shift = sh;
+    rq.pre_shift = NULL;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    rq.pre_shift = pre;
+    pre[0] = 63;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    pre[0] = 0;
     EXPECT(te_dense(4, 2, x, w, 0, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
     EXPECT(te_dense(4, 2, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
     EXPECT(te_dense(0, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     EXPECT(te_dense(4, -2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     res.kind = TE_ELEM_CODE;
     res.data = x;
+    rq.residual_pre_shift = NULL;
     EXPECT(te_dense(4, 2, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rq.residual_multiplier = rm;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rq.residual_pre_shift = rpre;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_OK);
+    rpre[1] = 63;
+    EXPECT(te_dense(4, 2, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    rpre[1] = 0;
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /*
  * test_te_math.c - te_math.h against the vector files of tests/vectors (the same files the C#
- * IntegerMath tests can read), plus seeded random values over the int32/int64 edge range checked
- * against an independent 128-bit computation where the compiler has one.
+ * IntegerMath tests can read), plus seeded random values over the int32/int64 edge range
+ * (te_round_shift, te_clamp, te_floor_shift at shifts 0..62, te_requantize with pre-shifts)
+ * checked against an independent 128-bit computation where the compiler has one.
  *
  * Usage: test_te_math [VECTOR_DIR]   (default: vectors)
  */
@@ -66,6 +67,27 @@ static void check_round_shift_file(const char *dir, te_tally *t)
     TE_CHECK(t, rows > 100, "te_math.txt has only %d rows", rows);
 }
 
+static void check_floor_shift_file(const char *dir, te_tally *t)
+{
+    int64_t c[3];
+    int rows = 0, zero_shift_negative = 0;
+    FILE *f = open_vectors(dir, "te_floor_shift.txt");
+    TE_CHECK(t, f != NULL, "te_floor_shift.txt missing");
+    if (f == NULL) {
+        return;
+    }
+    while (read_row(f, c, 3) == 3) {
+        int64_t got = te_floor_shift(c[0], (int32_t)c[1]);
+        TE_CHECK(t, got == c[2], "te_floor_shift(%" PRId64 ", %" PRId64 ") = %" PRId64
+                 ", expected %" PRId64, c[0], c[1], got, c[2]);
+        zero_shift_negative += c[1] == 0 && c[0] < 0;
+        rows++;
+    }
+    fclose(f);
+    TE_CHECK(t, rows > 1000, "te_floor_shift.txt has only %d rows", rows);
+    TE_CHECK(t, zero_shift_negative >= 5, "te_floor_shift.txt: too few negative v at shift 0");
+}
+
 static void check_clamp_file(const char *dir, te_tally *t)
 {
     int64_t c[4];
@@ -87,23 +109,26 @@ static void check_clamp_file(const char *dir, te_tally *t)
 
 static void check_requantize_file(const char *dir, te_tally *t)
 {
-    int64_t c[9];
+    int64_t c[11];
     int rows = 0;
     FILE *f = open_vectors(dir, "te_requantize.txt");
     TE_CHECK(t, f != NULL, "te_requantize.txt missing");
     if (f == NULL) {
         return;
     }
-    while (read_row(f, c, 9) == 9) {
+    /* columns: acc bias mult pre shift r rmult rpre lo hi expected */
+    while (read_row(f, c, 11) == 11) {
         int32_t got = te_requantize((int32_t)c[0], c[1], (int32_t)c[2], (int32_t)c[3],
-                                    c[4], (int32_t)c[5], (int32_t)c[6], (int32_t)c[7]);
-        TE_CHECK(t, got == c[8], "te_requantize(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
-                 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ") = %" PRId32
-                 ", expected %" PRId64, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], got, c[8]);
+                                    (int32_t)c[4], c[5], (int32_t)c[6], (int32_t)c[7],
+                                    (int32_t)c[8], (int32_t)c[9]);
+        TE_CHECK(t, got == c[10], "te_requantize(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+                 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+                 ") = %" PRId32 ", expected %" PRId64, c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+                 c[7], c[8], c[9], got, c[10]);
         rows++;
     }
     fclose(f);
-    TE_CHECK(t, rows > 100, "te_requantize.txt has only %d rows", rows);
+    TE_CHECK(t, rows > 1000, "te_requantize.txt has only %d rows", rows);
 }
 
 /* The weight-level helpers against TRUNCQUANT.md section 2's test vectors. */
@@ -179,6 +204,66 @@ static void check_random_edges(te_tally *t)
                  "te_clamp(%" PRId64 ")", v);
     }
 }
+
+/* floor(v / 2^shift) in 128 bits. */
+static te_i128 floor_div_pow2(te_i128 v, int32_t shift)
+{
+    te_i128 den = (te_i128)1 << shift;
+    te_i128 q = v / den;
+    if (v % den != 0 && v < 0) {
+        q -= 1;
+    }
+    return q;
+}
+
+/* An operand biased to its edges: 0, +-1, the limits, or anywhere in [-limit, limit]. */
+static int64_t edge_value(te_rng *r, int64_t limit)
+{
+    switch (te_rng_range(r, 0, 5)) {
+    case 0: return 0;
+    case 1: return te_rng_chance(r, 1, 2) ? 1 : -1;
+    case 2: return te_rng_chance(r, 1, 2) ? limit : -limit;
+    case 3: return (int64_t)(te_rng_next(r) % ((uint64_t)limit + 1u)) >> te_rng_range(r, 0, 62);
+    default: return (int64_t)(te_rng_next(r) % (2u * (uint64_t)limit + 1u)) - limit;
+    }
+}
+
+/* te_floor_shift (shift 0..62) and the whole epilogue against 128-bit arithmetic. */
+static void check_random_requantize(te_tally *t)
+{
+    te_rng rng = {20250612u};
+    int i;
+    for (i = 0; i < 200000; ++i) {
+        int32_t fs = te_rng_range(&rng, 0, 62);
+        int64_t v = (int64_t)te_rng_next(&rng) >> te_rng_range(&rng, 0, 63);
+        int32_t acc = (int32_t)edge_value(&rng, INT32_MAX);
+        int32_t mult = (int32_t)edge_value(&rng, ((int64_t)1 << 30) - 1);
+        int64_t r = te_rng_chance(&rng, 1, 3) ? (int64_t)te_rng_range(&rng, 0, 255)
+                                               : edge_value(&rng, (int64_t)1 << 31);
+        int32_t rmult = (int32_t)edge_value(&rng, ((int64_t)1 << 30) - 1);
+        int64_t bias = edge_value(&rng, (int64_t)1 << 61);
+        int32_t pre = te_rng_chance(&rng, 1, 2) ? 0 : te_rng_range(&rng, 1, 62);
+        int32_t rpre = te_rng_chance(&rng, 1, 2) ? 0 : te_rng_range(&rng, 1, 62);
+        int32_t shift = te_rng_range(&rng, 1, 62);
+        int32_t lo = te_rng_chance(&rng, 1, 2) ? INT32_MIN : 0;
+        int32_t hi = te_rng_chance(&rng, 1, 2) ? INT32_MAX : 255;
+        te_i128 sum, q, expect;
+        if (r == ((int64_t)1 << 31)) {
+            r = INT32_MIN; /* residual elements are int32 */
+        }
+        TE_CHECK(t, (te_i128)te_floor_shift(v, fs) == floor_div_pow2(v, fs),
+                 "te_floor_shift(%" PRId64 ", %" PRId32 ")", v, fs);
+        sum = floor_div_pow2((te_i128)acc * mult, pre) + floor_div_pow2((te_i128)r * rmult, rpre) +
+              bias;
+        q = floor_div_pow2(sum + ((te_i128)1 << (shift - 1)), shift);
+        expect = q < lo ? lo : (q > hi ? hi : q);
+        TE_CHECK(t, (te_i128)te_requantize(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi) ==
+                        expect,
+                 "te_requantize(%" PRId32 ", %" PRId64 ", %" PRId32 ", %" PRId32 ", %" PRId32
+                 ", %" PRId64 ", %" PRId32 ", %" PRId32 ", %" PRId32 ", %" PRId32 ")",
+                 acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi);
+    }
+}
 #endif
 
 int main(int argc, char **argv)
@@ -186,11 +271,13 @@ int main(int argc, char **argv)
     te_tally t = {0u, 0u};
     const char *dir = argc > 1 ? argv[1] : "vectors";
     check_round_shift_file(dir, &t);
+    check_floor_shift_file(dir, &t);
     check_clamp_file(dir, &t);
     check_requantize_file(dir, &t);
     check_levels(&t);
 #if defined(__SIZEOF_INT128__)
     check_random_edges(&t);
+    check_random_requantize(&t);
 #endif
     return te_tally_report("te_math", &t);
 }

@@ -32,6 +32,8 @@ public sealed class CliApp
         new RunCommand(c).Build(),
         new VerifyCommand(c).Build(),
         new InspectCommand(c).Build(),
+        new BenchCommand(c).Build(),
+        new DoctorCommand(c).Build(),
     ];
 }
 

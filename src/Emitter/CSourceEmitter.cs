@@ -16,9 +16,6 @@ public sealed class CSourceEmitter
     /// <summary>Where the harness goes: kept apart from the files a firmware team vendors.</summary>
     public const string HarnessDir = "test";
 
-    /// <summary>The model header name the harness includes.</summary>
-    private const string HarnessModelHeader = "model.h";
-
     /// <summary>The harness sources a host build compiles (the others are for other I/O back ends).</summary>
     private static readonly IReadOnlyList<string> HostHarnessSources = ["te_harness.c", "te_harness_io_host.c"];
 
@@ -83,13 +80,6 @@ public sealed class CSourceEmitter
             new(model.SourceFile, _templates.Render("model.c", model)),
         };
         files.AddRange(headers.Concat(runtimeSources).Concat(harness).Select(p => new EmittedFile(OutputPath(p), _runtime.Read(p))));
-        if (model.HeaderFile != HarnessModelHeader && !_runtime.Contains("harness/" + HarnessModelHeader))
-        {
-            // te_harness.c includes "model.h" (docs/harness.md); with another prefix, test/model.h
-            // forwards to <prefix>.h. Once the harness includes TE_MODEL_HEADER (which the
-            // Makefile, CMakeLists.txt and the toolchain all define), this forwarder can go.
-            files.Add(new EmittedFile(HarnessDir + "/" + HarnessModelHeader, _templates.Render("harness_model.h", model)));
-        }
 
         return new EmittedFolder(options.Prefix, files);
     }

@@ -132,7 +132,7 @@ internal static class EmitModelBuilder
         var c = layer.OutChannels;
         var hasResidual = layer.Tables[rows[0] - 1]!.ResidualMultiplier is not null;
         // bias int64, multiplier int32, shift int8, residual multiplier int32.
-        var tableBytes = (long)rows.Count * c * (8 + 4 + 1 + (hasResidual ? 4 : 0));
+        var tableBytes = (long)ProgramStatistics.TableBytes(layer);
         var comment = new List<string>
         {
             $"Layer {Int(layer.Index)} {Quoted(layer.Name)}: {use.Kind}, " +
@@ -147,12 +147,15 @@ internal static class EmitModelBuilder
         {
             Table("int64_t", names.Layer(layer.Index, "bias"), layer, rows, t => t.Bias.Select(CFormat.Int64).ToList(), Int64PerLine),
             Table("int32_t", names.Layer(layer.Index, "mult"), layer, rows, t => t.Multiplier.Select(Int32).ToList(), Int32PerLine),
+            Table("int8_t", names.Layer(layer.Index, "pshift"), layer, rows, t => t.PreShift.Select(s => Int(s)).ToList(), ShiftsPerLine),
             Table("int8_t", names.Layer(layer.Index, "shift"), layer, rows, t => t.Shift.Select(s => Int(s)).ToList(), ShiftsPerLine),
         };
         if (hasResidual)
         {
             tables.Add(Table("int32_t", names.Layer(layer.Index, "rmult"), layer, rows,
                 t => t.ResidualMultiplier!.Select(Int32).ToList(), Int32PerLine));
+            tables.Add(Table("int8_t", names.Layer(layer.Index, "rpshift"), layer, rows,
+                t => t.ResidualPreShift!.Select(s => Int(s)).ToList(), ShiftsPerLine));
         }
 
         return new LayerModel(

@@ -116,10 +116,8 @@ internal static class ProgramChecks
                 $"{where}, k = {k}: ResidualMultiplier length differs from {c}");
             Require(table.PreShift.Length == c && (table.ResidualPreShift is null ? !hasResidual : table.ResidualPreShift.Length == c),
                 $"{where}, k = {k}: PreShift or ResidualPreShift do not match {c} output channels and the residual");
-            // The C epilogue (te_requant in truncedge.h) has no pre-shifts yet: with both at 0 it
-            // computes exactly IntegerMath.Requantize; anything else it would get wrong, so refuse.
-            Require(table.PreShift.All(s => s == 0) && (table.ResidualPreShift ?? []).All(s => s == 0),
-                $"{where}, k = {k}: a nonzero pre-shift, which the C runtime's te_requant cannot express yet");
+            Require(table.PreShift.All(s => s is >= 0 and <= IntegerMath.MaxShift) && (table.ResidualPreShift ?? []).All(s => s is >= 0 and <= IntegerMath.MaxShift),
+                $"{where}, k = {k}: a pre-shift outside 0..62");
         }
     }
 

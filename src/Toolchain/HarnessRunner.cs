@@ -144,11 +144,14 @@ public sealed class HarnessRunner(TargetCatalog catalog)
 
     private static string Tail(string? said) => string.IsNullOrEmpty(said) ? "" : ": " + said;
 
-    /// <summary>The line that explains a failure: a "te:" line of the runtime, else the first stderr line.</summary>
+    /// <summary>The line that explains a failure: the start-up's "te:" line, the harness's "harness:" line,
+    /// an error line, else the first line of output.</summary>
     private static string? ConsoleLine(ProcessResult r)
     {
         var lines = (r.StandardError + "\n" + r.StandardOutput).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        var line = lines.FirstOrDefault(l => l.StartsWith("te:", StringComparison.Ordinal) || l.Contains("error", StringComparison.OrdinalIgnoreCase))
+        var line = lines.FirstOrDefault(l => l.StartsWith("te:", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault(l => l.StartsWith("harness:", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("fatal", StringComparison.OrdinalIgnoreCase))
             ?? lines.FirstOrDefault();
         return line is null ? null : line.Length > 300 ? line[..300] + "..." : line;
     }

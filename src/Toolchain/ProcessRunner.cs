@@ -75,7 +75,7 @@ public static class ProcessRunner
         }
         catch (Win32Exception e)
         {
-            throw new DiagnosticException("TE-TOOL-001", $"cannot start '{spec.FileName}': {e.Message}");
+            throw new DiagnosticException(ToolchainDiagnosticCodes.CannotStart, $"cannot start '{spec.FileName}': {e.Message}");
         }
 
         var stdout = Drain(process.StandardOutput, spec.MaxCapturedChars);

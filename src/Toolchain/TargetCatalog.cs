@@ -74,14 +74,13 @@ public sealed class TargetCatalog
         }
 
         var tools = ReadTools(Path.Combine(directory, "tools.json"));
-        var toolNames = tools.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var targets = new List<Target>();
         var defaults = new List<Target>();
         foreach (var sub in System.IO.Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
         {
             var file = Path.Combine(sub, "target.json");
             if (!File.Exists(file)) continue;
-            var (target, isDefault) = ReadTarget(file, toolNames);
+            var (target, isDefault) = ReadTarget(file, tools);
             targets.Add(target);
             if (isDefault) defaults.Add(target);
         }
@@ -149,7 +148,7 @@ public sealed class TargetCatalog
         return tools;
     }
 
-    private static (Target, bool) ReadTarget(string file, HashSet<string> toolNames)
+    private static (Target, bool) ReadTarget(string file, IReadOnlyList<Tool> tools)
     {
         var dir = Path.GetDirectoryName(file)!;
         var root = Parse(file);
@@ -167,7 +166,9 @@ public sealed class TargetCatalog
             _ => throw o.Error("kind", $"'{kindText}' is not one of host, qemu"),
         };
         var libc = o.OptionalString("libc");
-        if (libc is not null && !toolNames.Contains(libc)) throw o.Error("libc", $"'{libc}' is not a tool of tools.json");
+        if (libc is not null && !tools.Any(t => t.Name == libc && t.Specs is not null)) throw o.Error("libc", $"'{libc}' is not a C library of tools.json");
+        var cc = o.String("cc");
+        if (!tools.Any(t => t.Command == cc && t.Specs is null)) throw o.Error("cc", $"'{cc}' is not a command of tools.json (which names its package)");
         var timeout = o.Integer("timeoutSeconds");
         if (timeout <= 0) throw o.Error("timeoutSeconds", "must be positive");
 
@@ -177,7 +178,7 @@ public sealed class TargetCatalog
             Description = o.String("description"),
             Kind = kind,
             Directory = dir,
-            Compiler = o.String("cc"),
+            Compiler = cc,
             Libc = libc,
             CFlags = o.StringArray("cflags"),
             LdFlags = o.StringArray("ldflags"),
@@ -201,6 +202,8 @@ public sealed class TargetCatalog
 
         var qemu = o.Object("qemu");
         qemu.OnlyKeys("binary", "machine", "args");
+        var qemuBinary = qemu.String("binary");
+        if (!tools.Any(t => t.Command == qemuBinary && t.Specs is null)) throw qemu.Error("binary", $"'{qemuBinary}' is not a command of tools.json (which names its package)");
         var board = o.Object("board");
         board.OnlyKeys("name", "mcu", "flash", "ram");
 
@@ -210,7 +213,7 @@ public sealed class TargetCatalog
             StartupSources = o.StringArray("startup").Select((s, i) => o.ExistingFile($"startup[{i}]", dir, s)).ToList(),
             HarnessIo = o.ExistingFile("harnessIo", dir),
             Memory = map,
-            Qemu = new QemuSettings(qemu.String("binary"), qemu.String("machine"), qemu.StringArray("args")),
+            Qemu = new QemuSettings(qemuBinary, qemu.String("machine"), qemu.StringArray("args")),
             Board = new Board(board.String("name"), board.String("mcu"), board.Bytes("flash"), board.Bytes("ram")),
         }, isDefault);
     }

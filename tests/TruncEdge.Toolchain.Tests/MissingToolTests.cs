@@ -12,9 +12,8 @@ public sealed class MissingToolTests(ToolchainFixture fx)
         var dir = TargetCatalogTests.CopyTargets();
         try
         {
-            foreach (var file in new[] { "tools.json", "cortex-m4/target.json" })
+            foreach (var path in Directory.GetFiles(dir, "*.json", SearchOption.AllDirectories))
             {
-                var path = Path.Combine(dir, file);
                 File.WriteAllText(path, File.ReadAllText(path).Replace("\"arm-none-eabi-gcc\"", "\"te-missing-arm-none-eabi-gcc\"", StringComparison.Ordinal));
             }
             var catalog = TargetCatalog.Load(dir);

@@ -62,6 +62,8 @@ public sealed class TargetCatalogTests
     [InlineData("te_firmware.ld", "te_missing.ld", "linkerScript: file '../common/te_missing.ld' not found")]
     [InlineData("\"timeoutSeconds\": 120", "\"timeoutSeconds\": \"soon\"", "timeoutSeconds: must be an integer")]
     [InlineData("\"ram\": \"640K\"", "\"ram\": -1", "board.ram: '-1' is not a byte count")]
+    [InlineData("\"cc\": \"arm-none-eabi-gcc\"", "\"cc\": \"clang\"", "cc: 'clang' is not a command of tools.json")]
+    [InlineData("\"binary\": \"qemu-system-arm\"", "\"binary\": \"qemu-arm\"", "qemu.binary: 'qemu-arm' is not a command of tools.json")]
     public void A_malformed_target_json_is_rejected_with_one_line(string oldText, string newText, string expected)
     {
         var dir = CopyTargets();

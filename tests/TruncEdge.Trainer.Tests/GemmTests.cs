@@ -104,3 +104,43 @@ public class GemmTests
         Assert.Equal(42f, c[0]);
     }
 }
+
+public class GemmNTTests
+{
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(4, 4, 16)]
+    [InlineData(5, 7, 33)]
+    [InlineData(16, 144, 2500)]
+    [InlineData(9, 3, 4100)]
+    public void MatchesDoubleReference(int m, int n, int k)
+    {
+        var rng = new Rng((ulong)(m * 31 + n * 7 + k));
+        int lda = k + 3, ldb = k + 5, ldc = n + 2;
+        var a = TestUtil.Random(rng, m * lda);
+        var b = TestUtil.Random(rng, n * ldb);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var c = TestUtil.Random(rng, m * ldc);
+            var c0 = (float[])c.Clone();
+            GemmNT.Multiply(new ComputeContext(2), m, n, k, a, 0, lda, b, 0, ldb, c, 0, ldc, accumulate);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < ldc; j++)
+                {
+                    if (j >= n)
+                    {
+                        Assert.Equal(c0[i * ldc + j], c[i * ldc + j]);
+                        continue;
+                    }
+                    double s = accumulate ? c0[i * ldc + j] : 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        s += (double)a[i * lda + p] * b[j * ldb + p];
+                    }
+                    Assert.True(Math.Abs(s - c[i * ldc + j]) < 1e-5 * Math.Sqrt(k) * (1 + Math.Abs(s)), $"({i},{j}): {c[i * ldc + j]} vs {s}");
+                }
+            }
+        }
+    }
+}

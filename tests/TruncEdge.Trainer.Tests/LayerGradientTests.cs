@@ -223,3 +223,26 @@ public class LayerGradientTests
 
     private static PassContext Ctx(Precision p, bool training = true) => new(Compute, p, training);
 }
+
+public class PoolingTests
+{
+    [Fact]
+    public void TwoByTwoFastPathEqualsTheGeneralWindowIncludingTies()
+    {
+        var rng = new Rng(5);
+        // Quantized-looking values: many ties inside windows.
+        var x = Enumerable.Range(0, 2 * 3 * 6 * 8).Select(_ => rng.NextInt(4) / 3f).ToArray();
+        var fast = new PoolGeometry(2, 3, 6, 8, 2, 2, 2, 2, 0, 0, 0, 0);
+        var general = new PoolGeometry(2, 3, 6, 8, 2, 2, 2, 2, 0, 0, 1, 1); // same windows, general path
+        var ctx = new ComputeContext(2);
+        var y1 = new float[fast.Planes * fast.OutPlane];
+        var a1 = new int[y1.Length];
+        PoolKernels.MaxForward(ctx, fast, x, y1, a1);
+        var y2 = new float[general.Planes * general.OutPlane];
+        var a2 = new int[y2.Length];
+        PoolKernels.MaxForward(ctx, general, x, y2, a2);
+        Assert.Equal(fast.OutPlane, general.OutPlane);
+        Assert.Equal(y2, y1);
+        Assert.Equal(a2, a1);
+    }
+}

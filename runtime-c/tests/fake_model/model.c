@@ -15,25 +15,32 @@ static const uint8_t conv0_codes[36] = {
      63, 114,  31, 203,  25, 113,  23,  68, 148,
     214,  73,  60, 157,  92,  52,  96, 190,  49};
 
-/* conv0 requantization per weight bit width k (index k - 1) and output channel; bias is the
- * real offset in output units times 2^shift (docs/integer-semantics.md). */
+/* conv0 requantization per weight bit width k (index k - 1) and output channel
+ * (docs/integer-semantics.md): out = clamp(round_shift(floor_shift(acc * multiplier, pre_shift)
+ * + bias, shift), 0, 15). Each multiplier is at its own full-precision scale 2^-(pre_shift +
+ * shift); the pre-shift brings the product to the channel's final scale 2^-shift (here the
+ * smallest natural shift of the row). bias is the real offset in output units times 2^shift
+ * (1.5, -0.75, 0, 3 codes at every k). */
 static const int64_t conv0_bias[8][4] = {
-    {51539607552, -51539607552, 0, 206158430208},
-    {206158430208, -103079215104, 0, 824633720832},
-    {412316860416, -206158430208, 0, 1649267441664},
-    {824633720832, -824633720832, 0, 3298534883328},
-    {1649267441664, -1649267441664, 0, 6597069766656},
-    {3298534883328, -3298534883328, 0, 13194139533312},
-    {6597069766656, -6597069766656, 0, 26388279066624},
-    {13194139533312, -13194139533312, 0, 52776558133248}};
+    {51539607552, -25769803776, 0, 103079215104},
+    {103079215104, -51539607552, 0, 206158430208},
+    {412316860416, -206158430208, 0, 824633720832},
+    {824633720832, -412316860416, 0, 1649267441664},
+    {1649267441664, -824633720832, 0, 3298534883328},
+    {3298534883328, -1649267441664, 0, 6597069766656},
+    {6597069766656, -3298534883328, 0, 13194139533312},
+    {13194139533312, -6597069766656, 0, 26388279066624}};
 static const int32_t conv0_multiplier[8][4] = {
     {673720360, 943208504, 875836468, 673720360},  {898293814, 628805669, 583890979, 898293814},
     {769966126, 538976288, 1000955964, 769966126}, {718635051, 1006089071, 934225566, 718635051},
     {695453275, 973634585, 904089258, 695453275},  {684414334, 958180068, 889738634, 684414334},
     {679025245, 950635343, 882732818, 679025245},  {676362401, 946907361, 879271121, 676362401}};
+static const int8_t conv0_pre_shift[8][4] = {
+    {0, 1, 0, 1}, {1, 1, 0, 2}, {0, 0, 0, 1}, {0, 1, 0, 1},
+    {0, 1, 0, 1}, {0, 1, 0, 1}, {0, 1, 0, 1}, {0, 1, 0, 1}};
 static const int8_t conv0_shift[8][4] = {
-    {35, 36, 35, 36}, {37, 37, 36, 38}, {38, 38, 38, 39}, {39, 40, 39, 40},
-    {40, 41, 40, 41}, {41, 42, 41, 42}, {42, 43, 42, 43}, {43, 44, 43, 44}};
+    {35, 35, 35, 35}, {36, 36, 36, 36}, {38, 38, 38, 38}, {39, 39, 39, 39},
+    {40, 40, 40, 40}, {41, 41, 41, 41}, {42, 42, 42, 42}, {43, 43, 43, 43}};
 
 /* Layer 1, fc0 (pinned at 8 bits): 3 x 36 codes, [out][in], in = pool0's HWC order. */
 static const uint8_t fc0_codes[108] = {
@@ -48,6 +55,7 @@ static const uint8_t fc0_codes[108] = {
     205,  31,  97,  34, 106, 225,  83,  56, 174,  26,  52,   0};
 static const int64_t fc0_bias[3] = {1677721600, -838860800, 0}; /* 100, -50, 0 acc units */
 static const int32_t fc0_multiplier[3] = {16777216, 16777216, 16777216}; /* 2^24 / 2^30 = 1/64 */
+static const int8_t fc0_pre_shift[3] = {0, 0, 0};
 static const int8_t fc0_shift[3] = {30, 30, 30};
 
 static const uint8_t layer_pinned[MODEL_LAYER_COUNT] = {0u, 1u};
@@ -160,8 +168,10 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
         te_requant rq;
         rq.bias = conv0_bias[k - 1u];
         rq.multiplier = conv0_multiplier[k - 1u];
+        rq.pre_shift = conv0_pre_shift[k - 1u];
         rq.shift = conv0_shift[k - 1u];
         rq.residual_multiplier = NULL;
+        rq.residual_pre_shift = NULL;
         rq.lo = 0;
         rq.hi = 15;
         st = te_conv2d(&p, input, conv0_codes, k, &rq, none, TE_ELEM_CODE, conv0_out);
@@ -190,8 +200,10 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
         te_requant rq;
         rq.bias = fc0_bias;
         rq.multiplier = fc0_multiplier;
+        rq.pre_shift = fc0_pre_shift;
         rq.shift = fc0_shift;
         rq.residual_multiplier = NULL;
+        rq.residual_pre_shift = NULL;
         rq.lo = INT32_MIN;
         rq.hi = INT32_MAX;
         st = te_dense(36, 3, pool0_out, fc0_codes, ctx->layer_bits[1], &rq, none, TE_ELEM_INT32,

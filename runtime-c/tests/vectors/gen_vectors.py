@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the te_math edge-case vectors (te_math.txt, te_clamp.txt, te_requantize.txt).
+"""Writes the te_math edge-case vectors (te_math.txt, te_clamp.txt, te_floor_shift.txt,
+te_requantize.txt).
 
 Python integers are exact, so the expected values here are computed independently of both the
 C (te_math.h) and the C# (IntegerMath) implementations. Run from this folder:
@@ -16,12 +17,26 @@ def round_shift(v, sh):
     return (v + (1 << (sh - 1))) >> sh  # Python >> is floor division by 2^sh
 
 
+def floor_shift(v, sh):
+    return v >> sh  # floor(v / 2^sh); sh = 0 returns v
+
+
 def clamp(v, lo, hi):
     return lo if v < lo else hi if v > hi else v
 
 
-def requantize(acc, bias, mult, shift, r, rmult, lo, hi):
-    return clamp(round_shift(acc * mult + r * rmult + bias, shift), lo, hi)
+def requantize(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi):
+    a = floor_shift(acc * mult, pre)
+    b = floor_shift(r * rmult, rpre)
+    assert abs(a) < 1 << 61 and abs(b) < 1 << 61 and abs(bias) <= 1 << 61
+    v = a + b + bias
+    assert legal_round(v, shift)
+    return clamp(round_shift(v, shift), lo, hi)
+
+
+def trunc_shift(v, sh):
+    """What a wrong implementation would compute: v / 2^sh rounded toward zero."""
+    return v >> sh if v >= 0 else -((-v) >> sh)
 
 
 def legal_round(v, sh):
@@ -76,16 +91,40 @@ def write_clamp(rng):
             f.write("%d %d %d %d\n" % row)
 
 
+def write_floor_shift(rng):
+    rows = []
+    for sh in range(0, 63):
+        h = 1 << sh
+        cands = [0, 1, -1, 2, -2, h, -h, h - 1, -h + 1, h + 1, -h - 1, 3 * h, -3 * h,
+                 I32_MAX, I32_MIN, (1 << 61) - 1, -(1 << 61) + 1, I64_MAX, I64_MIN, I64_MIN + 1]
+        cands += [rng.randint(I64_MIN, I64_MAX) for _ in range(2)]
+        cands += [rng.randint(-(1 << 61) + 1, (1 << 61) - 1) for _ in range(2)]
+        for v in cands:
+            if I64_MIN <= v <= I64_MAX:
+                rows.append((v, sh, floor_shift(v, sh)))
+    with open("te_floor_shift.txt", "w", newline="\n") as f:
+        header(f, "te_floor_shift(v, shift) == expected: floor(v / 2^shift) for shift 0..62 "
+               "(shift 0 returns v; negative v round toward -infinity, not toward zero)",
+               "v shift expected")
+        for row in rows:
+            f.write("%d %d %d\n" % row)
+
+
 def write_requantize(rng):
     acc_max = I32_MAX          # |acc| < 2^31 (the compiler's proof)
     bias_max = 1 << 61         # |bias| <= 2^61
     mult_max = (1 << 30) - 1   # |multiplier| < 2^30
     ranges = [(0, 255), (0, 15), (0, 1), (I32_MIN, I32_MAX), (0, I32_MAX)]
+    full = (I32_MIN, I32_MAX)
     rows = []
     extremes_acc = [acc_max, -acc_max, 0, 1, -1]
     extremes_bias = [bias_max, -bias_max, 0, 1 << 30, -(1 << 30) - 1]
     extremes_mult = [mult_max, -mult_max, 1, 0]
     extremes_r = [0, 255, I32_MAX, I32_MIN]
+    pres = [0, 1, 62, 0, 31, 0]
+    rpres = [0, 62, 1, 0, 17]
+    i = 0
+    # every operand at its limits (products up to +-(2^61 - 2^31)), pre-shifts 0, 1, 31, 62
     for acc in extremes_acc:
         for bias in extremes_bias:
             for mult in extremes_mult:
@@ -93,31 +132,97 @@ def write_requantize(rng):
                                  (I32_MIN, -mult_max)):
                     for shift in (1, 31, 62):
                         lo, hi = ranges[rng.randrange(len(ranges))]
-                        rows.append((acc, bias, mult, shift, r, rmult, lo, hi))
-    # ties of the rounding through the whole expression: acc * mult + bias = odd * 2^(shift-1)
+                        pre = pres[i % len(pres)]
+                        rpre = rpres[i % len(rpres)] if rmult != 0 else 0
+                        i += 1
+                        rows.append((acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi))
+    # ties of the rounding through the whole expression: a + bias = odd * 2^(shift-1)
     for shift in (1, 2, 5, 20):
         for acc in (1, -1, 3, -3):
-            rows.append((acc, 0, 1 << (shift - 1), shift, 0, 0, I32_MIN, I32_MAX))
-            rows.append((acc, 1 << shift, 1 << (shift - 1), shift, 0, 0, I32_MIN, I32_MAX))
-            rows.append((0, acc << (shift - 1), 1, shift, 0, 0, I32_MIN, I32_MAX))
-    # realistic tables: outputs inside the clamp range
-    for _ in range(200):
+            rows.append((acc, 0, 1 << (shift - 1), 0, shift, 0, 0, 0, *full))
+            rows.append((acc, 1 << shift, 1 << (shift - 1), 0, shift, 0, 0, 0, *full))
+            rows.append((0, acc << (shift - 1), 1, 0, shift, 0, 0, 0, *full))
+            # the same ties reached through the pre-shifts: (acc * 2^(shift-1+p)) >> p
+            for p in (1, 7, 28):
+                if shift - 1 + p < 30:
+                    rows.append((acc, 0, 1 << (shift - 1 + p), p, shift, 0, 0, 0, *full))
+                    rows.append((0, 0, 0, 0, shift, acc, 1 << (shift - 1 + p), p, *full))
+    # the pre-shifts floor: products just around multiples of 2^pre, both signs, and small biases
+    # and shifts so that floor and truncation toward zero give different outputs
+    for pre in (1, 2, 3, 8, 29, 30, 31, 45, 61, 62):
+        for prod_sign in (1, -1):
+            for off in (-1, 0, 1):
+                for which in ("main", "residual"):
+                    if pre <= 28:
+                        mult = (1 << pre) * 3 + off          # acc * mult = 3 acc 2^pre + off acc
+                    else:
+                        mult = mult_max - (1 if off < 0 else 0)
+                    acc = prod_sign * rng.choice([1, 5, 12345, acc_max])
+                    shift = rng.choice([1, 1, 2, 3])
+                    bias = rng.randint(0, 1 << shift)
+                    if which == "main":
+                        rows.append((acc, bias, mult, pre, shift, 0, 0, 0, *full))
+                    elif rng.random() < 0.5:  # an Int32 residual of the product's sign
+                        rows.append((rng.randint(-1000, 1000), bias, rng.randint(-1000, 1000),
+                                     rng.choice([0, 1, 62]), shift, acc, mult, pre, *full))
+                    else:                     # a Code residual, the multiplier carries the sign
+                        rows.append((rng.randint(-1000, 1000), bias, rng.randint(-1000, 1000),
+                                     rng.choice([0, 1, 62]), shift, abs(acc) % 256,
+                                     prod_sign * mult, pre, *full))
+    # pre-shift 62: every product |v| < 2^61 floors to 0 (v >= 0) or -1 (v < 0)
+    for acc, mult, r, rmult in ((acc_max, mult_max, I32_MIN, mult_max),
+                                (-acc_max, mult_max, I32_MAX, -mult_max),
+                                (1, 1, -1, 1), (-1, 1, 1, 1), (0, mult_max, 0, -mult_max),
+                                (acc_max, -1, 255, 1), (-acc_max, -mult_max, 255, -1)):
+        for bias in (0, 1, -1, 2, bias_max, -bias_max):
+            rows.append((acc, bias, mult, 62, 1, r, rmult, 62, *full))
+            rows.append((acc, bias, mult, 62, 62, r, rmult, 0, *full))
+            rows.append((acc, bias, mult, 0, 1, r, rmult, 62, *full))
+    # realistic tables: outputs inside the clamp range, pre-shifts mostly 0, sometimes 1..40
+    for _ in range(300):
         shift = rng.randint(1, 62)
+        pre = 0 if rng.random() < 0.5 else rng.randint(1, 40)
+        rpre = 0 if rng.random() < 0.5 else rng.randint(1, 40)
         mult = rng.randint(-mult_max, mult_max)
         acc = rng.randint(-acc_max, acc_max)
         bias = (rng.randint(-bias_max, bias_max) if rng.random() < 0.3
-                else rng.randint(-acc_max, acc_max) * mult // 4)
+                else floor_shift(rng.randint(-acc_max, acc_max) * mult, pre) // 4)
         r = rng.randint(I32_MIN, I32_MAX) if rng.random() < 0.5 else rng.randint(0, 255)
         rmult = rng.randint(-mult_max, mult_max) if rng.random() < 0.7 else 0
         lo, hi = ranges[rng.randrange(len(ranges))]
-        rows.append((acc, bias, mult, shift, r, rmult, lo, hi))
+        rows.append((acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi))
+
+    # the file must catch the likely mistakes: pre-shifts that truncate toward zero or round,
+    # pre-shifts swapped or ignored (the old one-shift form)
+    def wrong_trunc(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi):
+        v = trunc_shift(acc * mult, pre) + trunc_shift(r * rmult, rpre) + bias
+        return clamp(round_shift(v, shift), lo, hi)
+
+    def wrong_round(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi):
+        def rs(v, sh):
+            return v if sh == 0 else round_shift(v, sh)
+        return clamp(round_shift(rs(acc * mult, pre) + rs(r * rmult, rpre) + bias, shift), lo, hi)
+
+    def wrong_swapped(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi):
+        return requantize(acc, bias, mult, rpre, shift, r, rmult, pre, lo, hi)
+
+    def wrong_ignored(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi):
+        return requantize(acc, bias, mult, 0, shift, r, rmult, 0, lo, hi)
+
+    expected = [requantize(*row) for row in rows]
+    for wrong, what in ((wrong_trunc, "truncating pre-shifts"), (wrong_round, "rounding pre-shifts"),
+                        (wrong_swapped, "swapped pre-shifts"), (wrong_ignored, "ignored pre-shifts")):
+        caught = sum(1 for row, e in zip(rows, expected) if wrong(*row) != e)
+        assert caught >= 40, "only %d rows catch %s" % (caught, what)
+
     with open("te_requantize.txt", "w", newline="\n") as f:
-        header(f, "te_requantize(acc, bias, mult, shift, r, rmult, lo, hi) == expected: "
-               "clamp(round_shift(acc * mult + r * rmult + bias, shift), lo, hi), all operands "
-               "inside the ranges of docs/integer-semantics.md",
-               "acc bias mult shift r rmult lo hi expected")
-        for row in rows:
-            f.write("%d %d %d %d %d %d %d %d %d\n" % (row + (requantize(*row),)))
+        header(f, "te_requantize(acc, bias, mult, pre, shift, r, rmult, rpre, lo, hi) == expected: "
+               "clamp(round_shift(floor_shift(acc * mult, pre) + floor_shift(r * rmult, rpre) + "
+               "bias, shift), lo, hi), floor_shift(v, s) = floor(v / 2^s), all operands inside "
+               "the ranges of docs/integer-semantics.md",
+               "acc bias mult pre shift r rmult rpre lo hi expected")
+        for row, e in zip(rows, expected):
+            f.write("%d %d %d %d %d %d %d %d %d %d %d\n" % (row + (e,)))
 
 
 if __name__ == "__main__":
@@ -125,3 +230,4 @@ if __name__ == "__main__":
     write_round_shift(rng)
     write_clamp(rng)
     write_requantize(rng)
+    write_floor_shift(rng)

@@ -22,8 +22,12 @@ public static class BatchNormKernels
             for (int c = c0; c < c1; c++)
             {
                 var xs = x.AsSpan(c * s, s);
-                double m = Sum(xs) / s;
-                double v = SumSquaredDeviation(xs, (float)m) / s;
+                // One pass: sums of d = x - x[0] and d^2 (the shift keeps the variance accurate).
+                float shift = xs[0];
+                var (sd, sd2) = SumAndSquares(xs, shift);
+                double md = sd / s;
+                double m = shift + md;
+                double v = Math.Max(0, sd2 / s - md * md);
                 float inv = (float)(1.0 / Math.Sqrt(v + eps));
                 mean[c] = (float)m;
                 invStd[c] = inv;
@@ -61,8 +65,7 @@ public static class BatchNormKernels
             {
                 var xs = x.AsSpan(c * s, s);
                 var dys = dy.AsSpan(c * s, s);
-                double sumDy = Sum(dys);
-                double sumDyX = Dot(dys, xs);
+                var (sumDy, sumDyX) = SumAndDot(dys, xs);
                 double m = mean[c], inv = invStd[c];
                 double dg = inv * (sumDyX - m * sumDy);
                 dgamma[c] += (float)dg;
@@ -70,11 +73,7 @@ public static class BatchNormKernels
                 double a = gamma[c] * inv;
                 double k1 = -a * inv * dg / s;
                 double k0 = -a * sumDy / s - k1 * m;
-                // dx = a*dy + k1*x + k0
-                var dxs = dx.AsSpan(c * s, s);
-                TensorPrimitives.Multiply(xs, (float)k1, dxs);
-                TensorPrimitives.Add(dxs, (float)k0, dxs);
-                TensorPrimitives.MultiplyAdd(dys, (float)a, dxs, dxs);
+                LinearCombination(dys, (float)a, xs, (float)k1, (float)k0, dx.AsSpan(c * s, s));
             }
         });
     }
@@ -142,17 +141,96 @@ public static class BatchNormKernels
         return total;
     }
 
-    private static double SumSquaredDeviation(ReadOnlySpan<float> x, float mean)
+    /// <summary>(sum of x - shift, sum of (x - shift)^2); float SIMD lanes within blocks of 4096, double across.</summary>
+    private static (double Sum, double Squares) SumAndSquares(ReadOnlySpan<float> x, float shift)
     {
-        Span<float> tmp = stackalloc float[1024];
-        double total = 0;
-        for (int i = 0; i < x.Length; i += 1024)
+        double sum = 0, sq = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        for (int b = 0; b < x.Length; b += 4096)
         {
-            int n = Math.Min(1024, x.Length - i);
-            var t = tmp[..n];
-            TensorPrimitives.Subtract(x.Slice(i, n), mean, t);
-            total += TensorPrimitives.SumOfSquares(t);
+            int e = Math.Min(x.Length, b + 4096), i = b;
+            float ps = 0, pq = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vs = Vector256<float>.Zero;
+                var vq = Vector256<float>.Zero;
+                var vshift = Vector256.Create(shift);
+                for (; i <= e - 8; i += 8)
+                {
+                    var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - vshift;
+                    vs += d;
+                    vq = Vector256.FusedMultiplyAdd(d, d, vq);
+                }
+                ps = Vector256.Sum(vs);
+                pq = Vector256.Sum(vq);
+            }
+            for (; i < e; i++)
+            {
+                float d = x[i] - shift;
+                ps += d;
+                pq += d * d;
+            }
+            sum += ps;
+            sq += pq;
         }
-        return total;
+        return (sum, sq);
+    }
+
+    /// <summary>(sum of a, sum of a*b) in one pass.</summary>
+    private static (double Sum, double Dot) SumAndDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0, dot = 0;
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float br = ref MemoryMarshal.GetReference(b);
+        for (int blk = 0; blk < a.Length; blk += 4096)
+        {
+            int e = Math.Min(a.Length, blk + 4096), i = blk;
+            float ps = 0, pd = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vs = Vector256<float>.Zero;
+                var vd = Vector256<float>.Zero;
+                for (; i <= e - 8; i += 8)
+                {
+                    var va = Vector256.LoadUnsafe(ref ar, (nuint)i);
+                    vs += va;
+                    vd = Vector256.FusedMultiplyAdd(va, Vector256.LoadUnsafe(ref br, (nuint)i), vd);
+                }
+                ps = Vector256.Sum(vs);
+                pd = Vector256.Sum(vd);
+            }
+            for (; i < e; i++)
+            {
+                ps += a[i];
+                pd += a[i] * b[i];
+            }
+            sum += ps;
+            dot += pd;
+        }
+        return (sum, dot);
+    }
+
+    /// <summary>y = a*u + b*v + c, one pass.</summary>
+    private static void LinearCombination(ReadOnlySpan<float> u, float a, ReadOnlySpan<float> v, float b, float c, Span<float> y)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float ur = ref MemoryMarshal.GetReference(u);
+            ref float vr = ref MemoryMarshal.GetReference(v);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            var va = Vector256.Create(a);
+            var vb = Vector256.Create(b);
+            var vc = Vector256.Create(c);
+            for (; i <= u.Length - 8; i += 8)
+            {
+                var t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref vr, (nuint)i), vb, vc);
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ur, (nuint)i), va, t).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < u.Length; i++)
+        {
+            y[i] = a * u[i] + (b * v[i] + c);
+        }
     }
 }

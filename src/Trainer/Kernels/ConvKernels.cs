@@ -60,7 +60,8 @@ public static class ConvKernels
         });
     }
 
-    /// <summary>dw += dy * col(x)^T.</summary>
+    /// <summary>dw += dy * col(x)^T, as row-by-row dot products (<see cref="GemmNT"/>) over chunks
+    /// of images whose partial sums are added in chunk order.</summary>
     public static void BackwardWeight(ComputeContext ctx, ConvGeometry g, float[] x, float[] dy, float[] dw)
     {
         if (g.IsDepthwise)
@@ -69,16 +70,10 @@ public static class ConvKernels
             return;
         }
         int np = g.OutPositions, kg = g.PatchSize, cg = g.OutPerGroup;
-        if (g.IsPointwise)
-        {
-            for (int gi = 0; gi < g.Groups; gi++)
-            {
-                Gemm.Multiply(ctx, cg, kg, np, MatrixView.RowMajor(dy, np, gi * cg * np),
-                    new MatrixView(x, gi * kg * np, 1, np), dw, gi * cg * kg, kg, accumulate: true);
-            }
-            return;
-        }
-        int per = ImagesPerChunk(g);
+        // Long dot products (at least ~2048 positions per chunk) keep GemmNT efficient.
+        int per = g.IsPointwise
+            ? Math.Max(1, (g.Batch + 7) / 8)
+            : Math.Clamp((2048 + g.OutPlane - 1) / g.OutPlane, 1, g.Batch);
         int chunks = (g.Batch + per - 1) / per;
         int wlen = g.OutChannels * kg;
         var partial = ArrayPool<float>.Shared.Rent(chunks * wlen);
@@ -88,14 +83,24 @@ public static class ConvKernels
             {
                 int n0 = ci * per, n1 = Math.Min(g.Batch, n0 + per);
                 int cols = (n1 - n0) * g.OutPlane;
+                if (g.IsPointwise)
+                {
+                    // The columns are the input itself: row c is x[c, n0.., ...] with stride np.
+                    for (int gi = 0; gi < g.Groups; gi++)
+                    {
+                        GemmNT.Multiply(null, cg, kg, cols, dy, gi * cg * np + n0 * g.OutPlane, np,
+                            x, gi * kg * np + n0 * g.OutPlane, np, partial, ci * wlen + gi * cg * kg, kg, accumulate: false);
+                    }
+                    return;
+                }
                 var col = ArrayPool<float>.Shared.Rent(g.Groups * kg * cols);
                 try
                 {
                     Im2Col.Forward(g, x, n0, n1, col);
                     for (int gi = 0; gi < g.Groups; gi++)
                     {
-                        Gemm.MultiplySerial(cg, kg, cols, MatrixView.RowMajor(dy, np, gi * cg * np + n0 * g.OutPlane),
-                            new MatrixView(col, gi * kg * cols, 1, cols), partial, ci * wlen + gi * cg * kg, kg, accumulate: false);
+                        GemmNT.Multiply(null, cg, kg, cols, dy, gi * cg * np + n0 * g.OutPlane, np,
+                            col, gi * kg * cols, cols, partial, ci * wlen + gi * cg * kg, kg, accumulate: false);
                     }
                 }
                 finally

@@ -16,6 +16,9 @@ public static unsafe class Gemm
 {
     private const int Kc = 256;
 
+    /// <summary>Experiment switch (TRUNCEDGE_GEMM_DIRECT_B=0 disables reading B in place).</summary>
+    private static readonly bool DirectBEnabled = Environment.GetEnvironmentVariable("TRUNCEDGE_GEMM_DIRECT_B") != "0";
+
     public static void Multiply(ComputeContext ctx, int m, int n, int k, MatrixView a, MatrixView b,
         float[] c, int cOffset, int ldc, bool accumulate) =>
         Multiply(ctx, m, n, k, a, b, c, cOffset, ldc, accumulate, GemmIsaInfo.Best);
@@ -124,6 +127,7 @@ public static unsafe class Gemm
         int mr = GemmIsaInfo.Mr(isa), nr = GemmIsaInfo.Nr(isa);
         int mcPad = (mc + mr - 1) / mr * mr, ncPad = (nc + nr - 1) / nr * nr;
         int kcMax = Math.Min(Kc, k1 - k0);
+        bool directB = isa == GemmIsa.Vector512 && b.ColStride == 1 && DirectBEnabled;
         var aBuf = ArrayPool<float>.Shared.Rent(mcPad * kcMax + 16);
         var bBuf = ArrayPool<float>.Shared.Rent(ncPad * kcMax + 16);
         try
@@ -139,11 +143,41 @@ public static unsafe class Gemm
                     int kc = Math.Min(Kc, k1 - p0);
                     bool acc = accumulate || p0 > k0;
                     GemmPacking.PackA(a, pa, i0, mc, p0, kc, ap, mr);
-                    GemmPacking.PackB(b, pb, p0, kc, j0, nc, bp, nr);
+                    // With a single block of rows every B element is used by one tile only, and a
+                    // row-major B can be read in place (full panels) instead of being copied.
+                    bool direct = directB;
+                    if (!direct)
+                    {
+                        GemmPacking.PackB(b, pb, p0, kc, j0, nc, bp, nr);
+                    }
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bp + (long)jr * kc;
+                        if (direct && cols == nr)
+                        {
+                            float* bSrc = pb + b.Offset + (long)p0 * b.RowStride + j0 + jr;
+                            for (int ir = 0; ir < mc; ir += mr)
+                            {
+                                int rows = Math.Min(mr, mc - ir);
+                                float* aPanel = ap + (long)ir * kc;
+                                float* cTile = pc + cOffset + (long)(i0 + ir) * ldc + j0 + jr;
+                                if (rows == mr)
+                                {
+                                    GemmMicroKernels.Kernel512(kc, aPanel, bSrc, b.RowStride, cTile, ldc, acc);
+                                }
+                                else
+                                {
+                                    GemmMicroKernels.Kernel512(kc, aPanel, bSrc, b.RowStride, tile, nr, false);
+                                    AddTile(tile, nr, cTile, ldc, rows, cols, acc);
+                                }
+                            }
+                            continue;
+                        }
+                        if (direct)
+                        {
+                            GemmPacking.PackB(b, pb, p0, kc, j0 + jr, cols, bPanel, nr);
+                        }
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);
@@ -156,15 +190,7 @@ public static unsafe class Gemm
                             else
                             {
                                 Kernel(isa, kc, aPanel, bPanel, tile, nr, false);
-                                for (int i = 0; i < rows; i++)
-                                {
-                                    float* cr = cTile + (long)i * ldc;
-                                    float* tr = tile + i * nr;
-                                    for (int j = 0; j < cols; j++)
-                                    {
-                                        cr[j] = acc ? cr[j] + tr[j] : tr[j];
-                                    }
-                                }
+                                AddTile(tile, nr, cTile, ldc, rows, cols, acc);
                             }
                         }
                     }
@@ -175,6 +201,19 @@ public static unsafe class Gemm
         {
             ArrayPool<float>.Shared.Return(aBuf);
             ArrayPool<float>.Shared.Return(bBuf);
+        }
+    }
+
+    private static void AddTile(float* tile, int nr, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            float* cr = c + (long)i * ldc;
+            float* tr = tile + i * nr;
+            for (int j = 0; j < cols; j++)
+            {
+                cr[j] = accumulate ? cr[j] + tr[j] : tr[j];
+            }
         }
     }
 

@@ -12,7 +12,12 @@ internal static unsafe class GemmMicroKernels
 {
     /// <summary>8 x 32 tile, 16 zmm accumulators (AVX-512 or any 512-bit SIMD).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
+        Kernel512(kc, a, b, 32, c, ldc, accumulate);
+
+    /// <summary>Same, with B read in place: row p of the 32-column panel starts at b + p * ldb.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel512(int kc, float* a, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -47,7 +52,7 @@ internal static unsafe class GemmMicroKernels
             c70 = Vector512.FusedMultiplyAdd(a7, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
             a += 8;
-            b += 32;
+            b += ldb;
         }
         Store512(c, accumulate, c00, c01);
         Store512(c + ldc, accumulate, c10, c11);

@@ -14,6 +14,11 @@ public static class Im2Col
 {
     public static void Forward(ConvGeometry g, float[] x, int n0, int n1, float[] col)
     {
+        if (IsShiftable(g))
+        {
+            ShiftForward(g, x, n0, n1, col);
+            return;
+        }
         int kk = g.KernelH * g.KernelW;
         int rows = g.InChannels * kk;
         int oh = g.OutHeight, ow = g.OutWidth, h = g.Height, w = g.Width, n = g.Batch;
@@ -64,6 +69,11 @@ public static class Im2Col
     /// <summary>dx[c, n, ih, iw] += the column entries that read it, for images [n0, n1).</summary>
     public static void Backward(ConvGeometry g, float[] col, int n0, int n1, float[] dx)
     {
+        if (IsShiftable(g))
+        {
+            ShiftBackward(g, col, n0, n1, dx);
+            return;
+        }
         int kk = g.KernelH * g.KernelW;
         int oh = g.OutHeight, ow = g.OutWidth, h = g.Height, w = g.Width, n = g.Batch;
         int positions = (n1 - n0) * oh * ow;
@@ -111,6 +121,80 @@ public static class Im2Col
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>Stride 1 with an output as large as the input ("same" padding): row (c, i, j) of
+    /// the columns is the channel's [images, H, W] block shifted by (i - PadTop) * W + (j - PadLeft)
+    /// elements, with the positions that read padding set to zero. One long copy per row instead
+    /// of one short copy per image row.</summary>
+    private static bool IsShiftable(ConvGeometry g) =>
+        g.StrideH == 1 && g.StrideW == 1 && g.OutHeight == g.Height && g.OutWidth == g.Width;
+
+    private static void ShiftForward(ConvGeometry g, float[] x, int n0, int n1, float[] col)
+    {
+        int kk = g.KernelH * g.KernelW, hw = g.InPlane, len = (n1 - n0) * hw;
+        for (int r = 0; r < g.InChannels * kk; r++)
+        {
+            int c = r / kk, di = r % kk / g.KernelW - g.PadTop, dj = r % g.KernelW - g.PadLeft;
+            int delta = di * g.Width + dj;
+            var dst = col.AsSpan(r * len, len);
+            int src0 = (c * g.Batch + n0) * hw;
+            int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
+            dst[..lo].Clear();
+            if (hi > lo)
+            {
+                x.AsSpan(src0 + lo + delta, hi - lo).CopyTo(dst[lo..hi]);
+            }
+            dst[hi..].Clear();
+            ZeroPadded(g, dst, n1 - n0, di, dj);
+        }
+    }
+
+    private static void ShiftBackward(ConvGeometry g, float[] col, int n0, int n1, float[] dx)
+    {
+        int kk = g.KernelH * g.KernelW, hw = g.InPlane, len = (n1 - n0) * hw;
+        for (int r = 0; r < g.InChannels * kk; r++)
+        {
+            int c = r / kk, di = r % kk / g.KernelW - g.PadTop, dj = r % g.KernelW - g.PadLeft;
+            int delta = di * g.Width + dj;
+            var src = col.AsSpan(r * len, len);
+            ZeroPadded(g, src, n1 - n0, di, dj);
+            int dst0 = (c * g.Batch + n0) * hw;
+            int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
+            if (hi > lo)
+            {
+                var d = dx.AsSpan(dst0 + lo + delta, hi - lo);
+                TensorPrimitives.Add(d, src[lo..hi], d);
+            }
+        }
+    }
+
+    /// <summary>Zeroes the positions (image, y, x) of a shifted block whose source (y + di, x + dj)
+    /// lies outside the image.</summary>
+    private static void ZeroPadded(ConvGeometry g, Span<float> block, int images, int di, int dj)
+    {
+        int h = g.Height, w = g.Width;
+        for (int b = 0; b < images; b++)
+        {
+            var img = block.Slice(b * h * w, h * w);
+            for (int y = 0; y < h; y++)
+            {
+                int sy = y + di;
+                var row = img.Slice(y * w, w);
+                if ((uint)sy >= (uint)h)
+                {
+                    row.Clear();
+                }
+                else if (dj > 0)
+                {
+                    row[Math.Max(0, w - dj)..].Clear();
+                }
+                else if (dj < 0)
+                {
+                    row[..Math.Min(w, -dj)].Clear();
                 }
             }
         }

@@ -9,6 +9,11 @@ public static class PoolKernels
     /// (the first one on ties).</summary>
     public static void MaxForward(ComputeContext ctx, PoolGeometry g, float[] x, float[] y, int[] argmax)
     {
+        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadTop: 0, PadLeft: 0, PadBottom: 0, PadRight: 0 })
+        {
+            Max2x2(ctx, g, x, y, argmax);
+            return;
+        }
         ctx.ForRange(g.Planes, Math.Max(1, 8192 / Math.Max(1, g.InPlane)), (p0, p1) =>
         {
             for (int plane = p0; plane < p1; plane++)
@@ -37,6 +42,47 @@ public static class PoolKernels
                         int o = yb + oy * g.OutWidth + ox;
                         y[o] = best;
                         argmax[o] = arg;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>The common 2x2 stride-2 window without padding, with the same tie rule (first
+    /// in row-major window order wins).</summary>
+    private static void Max2x2(ComputeContext ctx, PoolGeometry g, float[] x, float[] y, int[] argmax)
+    {
+        int w = g.Width, oh = g.OutHeight, ow = g.OutWidth;
+        ctx.ForRange(g.Planes, Math.Max(1, 16384 / Math.Max(1, g.InPlane)), (p0, p1) =>
+        {
+            for (int plane = p0; plane < p1; plane++)
+            {
+                int xb = plane * g.InPlane, yb = plane * g.OutPlane;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int r0 = xb + 2 * oy * w, r1 = r0 + w, o = yb + oy * ow;
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int i0 = r0 + 2 * ox, i2 = r1 + 2 * ox;
+                        float best = x[i0];
+                        int arg = i0;
+                        if (x[i0 + 1] > best)
+                        {
+                            best = x[i0 + 1];
+                            arg = i0 + 1;
+                        }
+                        if (x[i2] > best)
+                        {
+                            best = x[i2];
+                            arg = i2;
+                        }
+                        if (x[i2 + 1] > best)
+                        {
+                            best = x[i2 + 1];
+                            arg = i2 + 1;
+                        }
+                        y[o + ox] = best;
+                        argmax[o + ox] = arg;
                     }
                 }
             }

@@ -68,8 +68,8 @@ public sealed class Dense : Layer
         {
             Array.Clear(_weightGrad);
             // dW[O, F] = dy[O, N] * x^T
-            Gemm.Multiply(ctx.Compute, OutFeatures, InFeatures, n, MatrixView.RowMajor(dy.Data, n),
-                new MatrixView(x.Data, 0, 1, n), _weightGrad, 0, InFeatures, accumulate: false);
+            GemmNT.Multiply(ctx.Compute, OutFeatures, InFeatures, n, dy.Data, 0, n, x.Data, 0, n,
+                _weightGrad, 0, InFeatures, accumulate: false);
         }
         if (ctx.WeightGradients && Bias is not null)
         {

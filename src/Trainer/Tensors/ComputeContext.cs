@@ -1,8 +1,8 @@
 namespace TruncEdge.Trainer.Tensors;
 
 /// <summary>
-/// How kernels may use the machine: the number of worker threads and the scratch memory shared
-/// by the layers of one network (layers run one after another, so one scratch area suffices).
+/// How kernels may use the machine: the number of worker threads. (Scratch memory comes from
+/// ArrayPool, per parallel piece.)
 /// Results never depend on the thread count: every parallel loop splits its work into pieces
 /// chosen from the problem size alone and reduces partial results in a fixed order.
 /// </summary>
@@ -16,10 +16,6 @@ public sealed class ComputeContext
 
     public int Threads { get; }
     public ParallelOptions ParallelOptions { get; }
-
-    /// <summary>im2col columns (forward) and column gradients (backward).</summary>
-    public Buffer Columns { get; } = new();
-    public Buffer Columns2 { get; } = new();
 
     /// <summary>Runs body(i) for i in [0, count): in parallel when there is more than one piece
     /// and more than one thread, inline otherwise.</summary>

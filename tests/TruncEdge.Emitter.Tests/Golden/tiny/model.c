@@ -25,7 +25,7 @@ static const uint8_t model_layer_pinned[MODEL_LAYER_COUNT] = { 1, 0 };
  * Layer 0 "conv": conv2d 3x3, pinned at 8 bits (one table row, k = 8)
  * codes [2][3][3][1] (out channel, kernel h, kernel w, in channel / groups)
  * input 4x4x1, output 4x4x2, 288 MACs per inference
- * flash: 18 B codes + 26 B tables = 44 B; mean |w| 0.0625
+ * flash: 18 B codes + 28 B tables = 46 B; mean |w| 0.0625
  */
 static const uint8_t model_l0_codes[18] = {
      11,  48,  85, 122, 159, 196, 233,  14,  51,  88, 125, 162, 199, 236,  17,  54,
@@ -41,6 +41,11 @@ static const int32_t model_l0_mult[1][2] = {
          262200, -261088
     }
 };
+static const int8_t model_l0_pshift[1][2] = {
+    { /* k = 8 */
+        0, 0
+    }
+};
 static const int8_t model_l0_shift[1][2] = {
     { /* k = 8 */
         21, 22
@@ -51,7 +56,7 @@ static const int8_t model_l0_shift[1][2] = {
  * Layer 1 "fc": dense 32 -> 3, weight bits 1..8 (table row k - 1)
  * codes [3][32] (out feature, in feature in HWC order)
  * input 4x4x2, output 1x1x3, 96 MACs per inference
- * flash: 96 B codes + 312 B tables = 408 B; mean |w| 0.078125
+ * flash: 96 B codes + 336 B tables = 432 B; mean |w| 0.078125
  */
 static const uint8_t model_l1_codes[96] = {
     112, 149, 186, 223,   4,  41,  78, 115, 152, 189, 226,   7,  44,  81, 118, 155,
@@ -111,6 +116,32 @@ static const int32_t model_l1_mult[8][3] = {
     },
     { /* k = 8 */
          262200, -261088,  264200
+    }
+};
+static const int8_t model_l1_pshift[8][3] = {
+    { /* k = 1 */
+        0, 0, 0
+    },
+    { /* k = 2 */
+        0, 0, 0
+    },
+    { /* k = 3 */
+        0, 0, 0
+    },
+    { /* k = 4 */
+        0, 0, 0
+    },
+    { /* k = 5 */
+        0, 0, 0
+    },
+    { /* k = 6 */
+        0, 0, 0
+    },
+    { /* k = 7 */
+        0, 0, 0
+    },
+    { /* k = 8 */
+        0, 0, 0
     }
 };
 static const int8_t model_l1_shift[8][3] = {
@@ -287,8 +318,8 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
     {
         const uint32_t bits = 8u;
         const te_requant rq = {
-            model_l0_bias[0], model_l0_mult[0], model_l0_shift[0],
-            NULL, 0, 3
+            model_l0_bias[0], model_l0_mult[0], model_l0_pshift[0], model_l0_shift[0],
+            NULL, NULL, 0, 3
         };
         const te_operand residual = { TE_ELEM_NONE, NULL };
         status = te_conv2d(&model_op0_params, input, model_l0_codes, bits, &rq, residual,
@@ -311,8 +342,8 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
     {
         const uint32_t bits = ctx->layer_bits[1];
         const te_requant rq = {
-            model_l1_bias[bits - 1u], model_l1_mult[bits - 1u], model_l1_shift[bits - 1u],
-            NULL, (-2147483647 - 1), 2147483647
+            model_l1_bias[bits - 1u], model_l1_mult[bits - 1u], model_l1_pshift[bits - 1u], model_l1_shift[bits - 1u],
+            NULL, NULL, (-2147483647 - 1), 2147483647
         };
         const te_operand residual = { TE_ELEM_NONE, NULL };
         status = te_dense(32, 3, arena + 0u, model_l1_codes, bits, &rq, residual,

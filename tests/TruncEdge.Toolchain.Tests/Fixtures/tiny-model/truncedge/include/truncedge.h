@@ -12,15 +12,17 @@
  *
  * What every kernel checks, in this order, before it touches any data (docs/runtime-c.md):
  *   TE_ERR_NULL_POINTER  a required pointer is NULL (tensors, codes, the table's bias,
- *                        multiplier and shift arrays, avgpool's tables, add's operands);
+ *                        multiplier, pre_shift and shift arrays, avgpool's tables, add's
+ *                        operands);
  *   TE_ERR_BAD_BITS      weight_bits outside 1..8 (te_conv2d, te_dense);
  *   TE_ERR_BAD_PARAMS    anything inconsistent: a dimension below 1 or a tensor of more than
  *                        INT32_MAX elements; groups that do not divide both channel counts; a
  *                        window geometry other than the one below; an operand or residual kind
  *                        that is not CODE/INT32 (or NONE for a residual), a residual without
- *                        data or without residual_multiplier; an INT32 tensor not aligned to 4
- *                        bytes; lo > hi, or a CODE output whose [lo, hi] leaves 0..255; a shift
- *                        outside 1..62, |multiplier| or |residual_multiplier| >= 2^30 or
+ *                        data, residual_multiplier or residual_pre_shift; an INT32 tensor not
+ *                        aligned to 4 bytes; lo > hi, or a CODE output whose [lo, hi] leaves
+ *                        0..255; a shift outside 1..62, a pre_shift or residual_pre_shift
+ *                        outside 0..62, |multiplier| or |residual_multiplier| >= 2^30 or
  *                        |bias| > 2^61 (the ranges that keep the epilogue inside int64).
  * The checks cost O(output channels) (avgpool: O(kernel_h * kernel_w)); no kernel needs scratch
  * memory. A kernel that returns an error has written nothing.
@@ -99,16 +101,26 @@ typedef struct {
 } te_pool_params;
 
 /*
- * The epilogue of Conv and Dense for the layer's current weight bit width, per output channel c:
- *   out = clamp(round_shift(acc * multiplier[c] + r * residual_multiplier[c] + bias[c], shift[c]), lo, hi)
+ * The epilogue of Conv and Dense for the layer's current weight bit width, per output channel c
+ * (te_requantize in te_math.h, docs/integer-semantics.md):
+ *   a   = floor_shift(acc * multiplier[c], pre_shift[c])
+ *   b   = floor_shift(r * residual_multiplier[c], residual_pre_shift[c])   (0 without a residual)
+ *   out = clamp(round_shift(a + b + bias[c], shift[c]), lo, hi)
+ * floor_shift(v, s) = floor(v / 2^s). Each product keeps a full-precision multiplier at its own
+ * scale (the real factors are multiplier[c] / 2^(pre_shift[c] + shift[c]) and
+ * residual_multiplier[c] / 2^(residual_pre_shift[c] + shift[c])); the pre-shifts (0..62, mostly
+ * 0) bring both products to the common scale 2^-shift[c] before the sum.
  * bias[c] is the real offset in output units times 2^shift[c], so it keeps full precision.
- * residual_multiplier may be NULL when there is no residual operand.
+ * pre_shift is required; residual_multiplier and residual_pre_shift are required exactly when a
+ * residual operand is given (they may be NULL otherwise and are then not read).
  */
 typedef struct {
     const int64_t *bias;
     const int32_t *multiplier;
+    const int8_t *pre_shift;
     const int8_t *shift;
     const int32_t *residual_multiplier;
+    const int8_t *residual_pre_shift;
     int32_t lo, hi;
 } te_requant;
 

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using TruncEdge.Compiler;
+using TruncEdge.Toolchain;
+using TruncEdge.Toolchain.Benchmarking;
+
+namespace TruncEdge.Cli.Commands;
+
+/// <summary>`truncedge bench MODEL --target T`: exact instruction counts per inference and layer, flash and RAM.</summary>
+public sealed class BenchCommand(CommandContext context)
+{
+    public Command Build()
+    {
+        var model = CommonOptions.Model();
+        var target = CommonOptions.Target();
+        target.DefaultValueFactory = _ => "cortex-m4";
+        var bits = CommonOptions.Bits("1-8");
+        var noPin = CommonOptions.NoPin();
+        var json = CommonOptions.Json();
+        var command = new Command("bench", "Exact instruction counts per inference and per layer at each weight bit width, and flash/RAM from the ELF (QEMU targets)")
+            { model, target, bits, noPin, json };
+        command.SetAction(r => context.Guard(() =>
+        {
+            var catalog = TargetCatalog.LoadDefault();
+            var t = catalog.Get(r.GetValue(target)!);
+            var bitList = CommonOptions.ParseBits(r.GetValue(bits)!);
+            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, CommonOptions.CompilerOptions(r.GetValue(noPin)));
+            var work = Path.Combine(Path.GetTempPath(), "truncedge-bench-" + Guid.NewGuid().ToString("N")[..12]);
+            BenchReport report;
+            try
+            {
+                report = context.Console.Profile.Capabilities.Interactive
+                    ? context.Console.Status().Start($"building and counting on {t.Name}", _ => new ModelBench(catalog).Run(compiled, t, bitList, work))
+                    : new ModelBench(catalog).Run(compiled, t, bitList, work);
+            }
+            finally
+            {
+                if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            }
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+            Render(report);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private void Render(BenchReport report)
+    {
+        var c = context.Console;
+        c.MarkupLine($"[bold]{Markup.Escape(report.Target)}[/] (stands for {Markup.Escape(report.Board)}); exact instruction counts under QEMU");
+        var summary = new Table().Border(TableBorder.Rounded).AddColumns("weight bits", "instructions / inference", "MACs", "instructions / MAC");
+        foreach (var b in report.Costs)
+            summary.AddRow(b.Bits.ToString(CultureInfo.InvariantCulture), N(b.Total), N(b.Macs), b.InstructionsPerMac.ToString("0.00", CultureInfo.InvariantCulture));
+        c.Write(summary);
+
+        var perOp = new Table().Border(TableBorder.Rounded).AddColumns("#", "op", "name", "MACs");
+        foreach (var b in report.Costs) perOp.AddColumn($"{b.Bits}-bit instr/MAC");
+        for (var i = 0; i < report.Costs[0].Ops.Count; i++)
+        {
+            var op = report.Costs[0].Ops[i];
+            var cells = new List<string> { i.ToString(CultureInfo.InvariantCulture), op.Kind, Markup.Escape(op.Name), N(op.Macs) };
+            cells.AddRange(report.Costs.Select(b => b.Ops[i].InstructionsPerMac is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : N(b.Ops[i].Instructions)));
+            perOp.AddRow(cells.ToArray());
+        }
+        c.Write(perOp);
+        c.MarkupLine("[grey]per-op figures include the few instructions of the trace hook that marks op boundaries; totals are exact and untraced[/]");
+
+        var s = report.Size;
+        var mem = new Table().Border(TableBorder.Rounded).AddColumns("memory", "bytes");
+        mem.AddRow("flash: code", N(s.Code));
+        mem.AddRow("flash: weights (codes)", N(s.Weights));
+        mem.AddRow("flash: other constants (tables)", N(s.Constants));
+        mem.AddRow("flash: initialised data", N(s.DataInit));
+        mem.AddRow("[bold]flash total[/]", N(s.FlashBytes));
+        mem.AddRow("RAM: arena", $"{N(s.Arena)} (plan {N(report.ArenaBytes)}, lower bound {N(report.ArenaLowerBound)})");
+        mem.AddRow("RAM: stack (reserved / used)", $"{N(s.Stack)} / {N(report.StackBytesUsed)}");
+        mem.AddRow("RAM: other data", N(s.OtherData));
+        mem.AddRow("[bold]RAM total[/]", N(s.RamBytes));
+        c.Write(mem);
+    }
+
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+    private static string N(ulong v) => v.ToString("N0", CultureInfo.InvariantCulture);
+}

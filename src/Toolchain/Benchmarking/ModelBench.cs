@@ -1,0 +1,63 @@
+using TruncEdge.Compiler;
+using TruncEdge.Compiler.Program;
+using TruncEdge.Compiler.Reference;
+using TruncEdge.Model.Diagnostics;
+using TruncEdge.Toolchain.Workflow;
+
+namespace TruncEdge.Toolchain.Benchmarking;
+
+/// <summary>One op's exact cost at one weight bit width.</summary>
+public sealed record OpCost(int Op, string Kind, string Name, long Macs, ulong Instructions)
+{
+    /// <summary>Instructions per multiply-accumulate; null for ops without MACs.</summary>
+    public double? InstructionsPerMac => Macs > 0 ? (double)Instructions / Macs : null;
+}
+
+/// <summary>Exact instruction counts of one inference at one weight bit width.</summary>
+public sealed record BitWidthCost(int Bits, ulong Total, long Macs, IReadOnlyList<OpCost> Ops)
+{
+    public double InstructionsPerMac => Macs > 0 ? (double)Total / Macs : 0;
+}
+
+/// <summary>What `truncedge bench` reports: counts per bit width and op, flash and RAM from the ELF.</summary>
+public sealed record BenchReport(string Target, string Board, IReadOnlyList<BitWidthCost> Costs, SizeReport Size, ulong StackBytesUsed, int ArenaBytes, int ArenaLowerBound);
+
+/// <summary>
+/// Measures a model on a QEMU target: exact instruction counts per inference and per op at each
+/// weight bit width (the bench image under the counting plugin), and flash/RAM from the minimal
+/// firmware image (the footprint image), with the fit check against the real board.
+/// </summary>
+public sealed class ModelBench(TargetCatalog catalog)
+{
+    public BenchReport Run(CompiledModel model, Target target, IReadOnlyList<int> bits, string workDirectory, int seed = 1)
+    {
+        if (target.IsHost)
+            throw new DiagnosticException("TE5500", "bench counts instructions under QEMU; choose a firmware target such as cortex-m4");
+        var program = model.Program;
+        var folder = Path.Combine(workDirectory, "c");
+        new FirmwareFolder(catalog).Write(model, target, folder);
+        var builder = new GccBuilder(catalog);
+        var bench = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Bench });
+        var footprint = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Footprint });
+        var size = SizeReport.FromElf(footprint.ExecutablePath);
+        FitCheck.Check(target, size);
+
+        var input = new byte[program.InputTensor.Shape.Size];
+        new Random(seed).NextBytes(input);
+        var counted = new InstructionCounter(catalog).Count(bench, input, bits);
+
+        // The bench image must compute what the reference computes, or its counts mean nothing.
+        var reference = new ReferenceExecutor(program);
+        for (var b = 0; b < bits.Count; b++)
+        {
+            var expected = reference.Run(input, BitWidths.All(program, bits[b])).Output;
+            if (!expected.SequenceEqual(counted.Outputs.Length > b ? counted.Outputs[b] : []))
+                throw new InvalidOperationException($"the bench image on {target.Name} disagrees with the reference at {bits[b]} bits; run 'truncedge verify'");
+        }
+
+        var stats = ProgramStatistics.PerOp(program);
+        var costs = counted.Counts.Select(c => new BitWidthCost(c.Bits, c.Total, stats.Sum(s => s.Macs),
+            stats.Select((s, i) => new OpCost(i, s.Kind, s.Name, s.Macs, i < c.PerOp.Count ? c.PerOp[i] : 0)).ToList())).ToList();
+        return new BenchReport(target.Name, target.Board?.Name ?? "", costs, size, counted.StackBytesUsed, program.ArenaSize, program.ArenaLowerBound);
+    }
+}

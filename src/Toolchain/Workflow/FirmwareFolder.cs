@@ -1,0 +1,38 @@
+using System.Reflection;
+using TruncEdge.Compiler;
+using TruncEdge.Compiler.Program;
+using TruncEdge.Emitter;
+
+namespace TruncEdge.Toolchain.Workflow;
+
+/// <summary>
+/// Compiled model to an emitted C folder for a target: the fit check against the real board
+/// first (so nothing is written for a model that cannot fit), then the emitter.
+/// </summary>
+public sealed class FirmwareFolder(TargetCatalog catalog)
+{
+    public static string ToolVersion =>
+        typeof(FirmwareFolder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public EmittedFolder Emit(CompiledModel model, Target target, string prefix = EmitOptions.DefaultPrefix, string commandLine = "")
+    {
+        var p = model.Program;
+        var constants = (ulong)ProgramStatistics.TableBytes(p);
+        FitCheck.CheckPlan(target, (ulong)ProgramStatistics.WeightBytes(p), constants, (ulong)p.ArenaSize);
+        var options = new EmitOptions
+        {
+            Prefix = prefix, Target = target.Name, ToolVersion = ToolVersion, CommandLine = commandLine, ModelSha256 = model.Sha256,
+        };
+        return new CSourceEmitter().Emit(p, options);
+    }
+
+    /// <summary>Emits and writes the folder atomically (nothing is left behind on failure).</summary>
+    public EmittedFolder Write(CompiledModel model, Target target, string outputDirectory, string prefix = EmitOptions.DefaultPrefix, string commandLine = "")
+    {
+        var folder = Emit(model, target, prefix, commandLine);
+        OutputFolderWriter.Write(folder, outputDirectory);
+        return folder;
+    }
+
+    public TargetCatalog Catalog => catalog;
+}

@@ -1,0 +1,174 @@
+using TruncEdge.Model.TruncQuant;
+using TruncEdge.Trainer.Data;
+using TruncEdge.Trainer.Quantization;
+using TruncEdge.Trainer.Tensors;
+using TruncEdge.Trainer.Training;
+
+namespace TruncEdge.Trainer.Tests;
+
+/// <summary>End-to-end training on small data: the 8x8 digits when the data cache has them
+/// (scripts/fetch-data.sh digits), otherwise a synthetic data set with the same shape.</summary>
+public class TrainingTests
+{
+    internal static DataSplit Digits()
+    {
+        try
+        {
+            return DataSets.Load("digits");
+        }
+        catch (DataSetException)
+        {
+            return SyntheticDigits();
+        }
+    }
+
+    /// <summary>Ten 8x8 prototype patterns plus noise: learnable, deterministic.</summary>
+    internal static DataSplit SyntheticDigits()
+    {
+        var rng = new Rng(77);
+        var protos = Enumerable.Range(0, 10).Select(_ => Enumerable.Range(0, 64).Select(_ => rng.NextInt(256)).ToArray()).ToArray();
+        Dataset Make(int count)
+        {
+            var images = new byte[count * 64];
+            var labels = new byte[count];
+            for (int i = 0; i < count; i++)
+            {
+                int c = rng.NextInt(10);
+                labels[i] = (byte)c;
+                for (int p = 0; p < 64; p++)
+                {
+                    images[i * 64 + p] = (byte)Math.Clamp(protos[c][p] + (int)(rng.NextGaussian() * 60), 0, 255);
+                }
+            }
+            return new Dataset("synthetic", 1, 8, 8, 10, images, labels);
+        }
+        return new DataSplit(Make(1437), Make(360));
+    }
+
+    private static TrainOptions Options(string model, int epochs) => new()
+    {
+        Model = model,
+        Data = "digits",
+        Epochs = epochs,
+        BatchSize = 64,
+        Threads = 2,
+        Seed = 7,
+        CalibrationEpochs = 0.5,
+    };
+
+    [Fact]
+    public void MlpOnDigitsReachesNinetyPercentAtEveryTrainedBitWidthInSeconds()
+    {
+        var result = TrainingSession.Create(Options("mlp", 8), Digits()).Run();
+        foreach (int k in new[] { 1, 2, 4, 8 })
+        {
+            double acc = result.Test.Accuracy(Precision.Of(k), WeightDeployment.Truncate)!.Value;
+            Assert.True(acc >= 0.90, $"{k}-bit accuracy {acc:P1}");
+        }
+        Assert.Equal([1, 2, 4, 8], result.TrainedBits);
+        Assert.Equal([3, 5, 6, 7], result.CalibratedBits);
+        Assert.NotNull(result.Test.Find(Precision.Of(3), WeightDeployment.Truncate));
+        Assert.True(result.TrainingTime < TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameRunWhateverTheThreadCount()
+    {
+        var data = Digits();
+        var o = Options("cnn", 2) with { TrainLimit = 512, TestLimit = 100, CalibrationEpochs = 0.25 };
+        var a = TrainingSession.Create(o with { Threads = 1 }, data).Run();
+        var b = TrainingSession.Create(o with { Threads = 2 }, data).Run();
+        var c = TrainingSession.Create(o with { Threads = 2 }, data).Run();
+        foreach (var (x, y) in new[] { (a, b), (b, c) })
+        {
+            Assert.Equal(x.Test.Rows.Select(r => r.Loss), y.Test.Rows.Select(r => r.Loss));
+            for (int i = 0; i < x.Network.Parameters.Count; i++)
+            {
+                Assert.Equal(x.Network.Parameters[i].Value, y.Network.Parameters[i].Value);
+            }
+        }
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointGivesTheUninterruptedResult()
+    {
+        var data = Digits();
+        string dir = Path.Combine(Path.GetTempPath(), "truncedge-ckpt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var o = Options("cnn", 3) with { TrainLimit = 384, TestLimit = 64, CalibrationEpochs = 0.25, Optimizer = OptimizerKind.Sgd, LearningRate = 0.05 };
+            var straight = TrainingSession.Create(o, data).Run();
+
+            string ck = Path.Combine(dir, "run.ckpt");
+            using var cts = new CancellationTokenSource();
+            var stopAfterEpoch2 = new CallbackProgress(p =>
+            {
+                if (p.Phase == TrainPhase.EpochCompleted && p.Epoch == 2)
+                {
+                    cts.Cancel();
+                }
+            });
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                TrainingSession.Create(o with { CheckpointPath = ck }, data).Run(stopAfterEpoch2, cts.Token));
+            var resumed = TrainingSession.Resume(ck, data: data);
+            Assert.Equal(2, resumed.EpochsCompleted);
+            var result = resumed.Run();
+            Assert.Equal(3, result.EpochsCompleted);
+            for (int i = 0; i < straight.Network.Parameters.Count; i++)
+            {
+                Assert.Equal(straight.Network.Parameters[i].Value, result.Network.Parameters[i].Value);
+            }
+            Assert.Equal(straight.Test.Rows.Select(r => r.Correct), result.Test.Rows.Select(r => r.Correct));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void ResumeRefusesToChangeTheModel()
+    {
+        var data = Digits();
+        string path = Path.Combine(Path.GetTempPath(), "truncedge-ckpt-" + Guid.NewGuid().ToString("N") + ".ckpt");
+        try
+        {
+            var o = Options("mlp", 1) with { TrainLimit = 128, TestLimit = 10, CalibrationEpochs = 0, CheckpointPath = path };
+            TrainingSession.Create(o, data).Run();
+            Assert.Throws<CheckpointException>(() => TrainingSession.Resume(path, x => x with { WeightBits = [2] }, data));
+            Assert.Throws<CheckpointException>(() => Checkpoint.Load(path + ".missing"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void RoundQuantizerTrainsAndReportsBothDeployments()
+    {
+        var o = Options("mlp", 2) with { Quantizer = WeightQuantizer.Round, WeightBits = [2, 8], TrainLimit = 512, CalibrationEpochs = 0 };
+        var result = TrainingSession.Create(o, Digits()).Run();
+        var q = result.Test.Find(Precision.Of(2), WeightDeployment.Quantize)!;
+        var t = result.Test.Find(Precision.Of(2), WeightDeployment.Truncate)!;
+        Assert.Equal(q.Count, t.Count);
+        Assert.Empty(result.CalibratedBits);
+    }
+
+    [Fact]
+    public void BadOptionsAreRejectedWithTheOptionName()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainingSession.Create(Options("vgg", 1), Digits()));
+        Assert.Contains("--model", e.Message);
+        e = Assert.Throws<ArgumentException>(() => TrainingSession.Create(Options("mlp", 1) with { WeightBits = [9] }, Digits()));
+        Assert.Contains("--weight-bits", e.Message);
+    }
+
+    private sealed class CallbackProgress(Action<TrainProgress> onReport) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => onReport(value);
+    }
+}
