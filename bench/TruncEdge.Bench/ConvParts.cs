@@ -10,10 +10,11 @@ internal static class ConvParts
     public static int Run()
     {
         var rng = new Rng(1);
-        (int cin, int cout, int h, int n)[] cases = [(16, 32, 14, 128), (32, 64, 7, 128), (16, 16, 32, 128), (32, 32, 16, 128), (64, 64, 8, 128)];
-        foreach (var (cin, cout, h, n) in cases)
+        (int cin, int cout, int h, int n, int k, int st)[] cases = [(16, 32, 14, 128, 3, 1), (16, 16, 32, 128, 3, 1), (32, 32, 16, 128, 3, 1),
+            (64, 64, 8, 128, 3, 1), (16, 32, 32, 128, 3, 2), (16, 32, 32, 128, 1, 2), (32, 64, 16, 128, 3, 2)];
+        foreach (var (cin, cout, h, n, k, st) in cases)
         {
-            var g = new ConvGeometry(cin, cout, 1, 3, 3, 1, 1, 1, 1, 1, 1, n, h, h);
+            var g = new ConvGeometry(cin, cout, 1, k, k, st, st, k / 2, k / 2, k / 2, k / 2, n, h, h);
             var x = Rand(rng, cin * n * h * h);
             var w = Rand(rng, cout * cin * 9);
             var y = new float[cout * g.OutPositions];
@@ -29,7 +30,7 @@ internal static class ConvParts
             double tDw = Time(() => ConvKernels.BackwardWeight(ctx, g, x, y, dw));
             var dx = new float[x.Length];
             double tDx = Time(() => ConvKernels.BackwardData(ctx, g, w, y, dx));
-            Console.WriteLine($"{cin}->{cout} {h}x{h} n={n} chunk={per}: im2col {tIm:F2} ms, gemm {tGemm:F2} ms ({flops / tGemm / 1e6:F0} GFLOP/s), " +
+            Console.WriteLine($"{cin}->{cout} k{k}s{st} {h}x{h} n={n} chunk={per}: im2col {tIm:F2} ms, gemm {tGemm:F2} ms ({flops / tGemm / 1e6:F0} GFLOP/s), " +
                 $"forward {tFwd:F2} ms ({flops / tFwd / 1e6:F0}), dW {tDw:F2} ms ({flops / tDw / 1e6:F0}), dX {tDx:F2} ms ({flops / tDx / 1e6:F0})");
         }
         return 0;

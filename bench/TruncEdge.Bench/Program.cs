@@ -40,6 +40,8 @@ internal static class Program
                     }
                 }
                 return 0;
+            case "opparts":
+                return OpParts.Run();
             case "convparts":
                 return ConvParts.Run();
             case "profile":

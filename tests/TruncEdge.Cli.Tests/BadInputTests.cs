@@ -1,0 +1,92 @@
+namespace TruncEdge.Cli.Tests;
+
+/// <summary>
+/// A user mistake gets one line on stderr naming what was wrong, exit code 2, no stack trace and
+/// no partial output.
+/// </summary>
+public class BadInputTests
+{
+    private static void AssertOneLineError(TruncEdge.Toolchain.ProcessResult r, params string[] mentions)
+    {
+        Assert.Equal(2, r.ExitCode);
+        var lines = r.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.DoesNotContain("   at ", r.StandardError, StringComparison.Ordinal);
+        foreach (var m in mentions) Assert.Contains(m, lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GarbageFileIsRefusedAndNothingIsWritten()
+    {
+        var dir = CliRunner.TempDir();
+        var model = Path.Combine(dir, "garbage.onnx");
+        File.WriteAllBytes(model, Enumerable.Range(0, 1000).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        var outDir = Path.Combine(dir, "out");
+        var r = CliRunner.Run("compile", model, "-o", outDir);
+        AssertOneLineError(r, "garbage.onnx");
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void TruncatedFileIsRefused()
+    {
+        var dir = CliRunner.TempDir();
+        var model = Models.SmallCnn(dir);
+        var bytes = File.ReadAllBytes(model);
+        File.WriteAllBytes(model, bytes[..(bytes.Length / 2)]);
+        AssertOneLineError(CliRunner.Run("inspect", model), "small.onnx");
+    }
+
+    [Fact]
+    public void UnsupportedOpIsNamedWithItsNodeAndTheSupportedList()
+    {
+        var dir = CliRunner.TempDir();
+        var model = Models.WithSoftmax(dir);
+        var outDir = Path.Combine(dir, "out");
+        var r = CliRunner.Run("compile", model, "-o", outDir);
+        AssertOneLineError(r, "softmax.onnx", "Softmax", "final_softmax", "Conv");
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void MissingFileIsRefused() =>
+        AssertOneLineError(CliRunner.Run("inspect", "/nonexistent/model.onnx"), "/nonexistent/model.onnx");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("9")]
+    [InlineData("1-9")]
+    [InlineData("x")]
+    public void BitWidthOutOfRangeIsRefused(string bits)
+    {
+        var dir = CliRunner.TempDir();
+        AssertOneLineError(CliRunner.Run("run", Models.SmallCnn(dir), "--random", "1", "--bits", bits), "--bits");
+    }
+
+    [Fact]
+    public void UnknownTargetIsRefused()
+    {
+        var dir = CliRunner.TempDir();
+        AssertOneLineError(CliRunner.Run("compile", Models.SmallCnn(dir), "--target", "cortex-m99", "-o", Path.Combine(dir, "o")), "cortex-m99");
+    }
+
+    [Fact]
+    public void ModelTooLargeForTheBoardIsRefusedWithTheNumbersAndNothingIsWritten()
+    {
+        var dir = CliRunner.TempDir();
+        // 64 channels on 64x64: an arena of several hundred KB, beyond the micro:bit's 16 KB of RAM.
+        var model = Models.SmallCnn(dir, channels: 64, size: 64, name: "big.onnx");
+        var outDir = Path.Combine(dir, "out");
+        var r = CliRunner.Run("compile", model, "--target", "cortex-m0", "-o", outDir);
+        AssertOneLineError(r, "RAM");
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void UnknownOptionIsAUsageError()
+    {
+        var r = CliRunner.Run("inspect", "--frobnicate");
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.StandardError, StringComparison.Ordinal);
+    }
+}
