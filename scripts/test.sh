@@ -11,6 +11,13 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchains (host gcc, arm-none-eabi, riscv, QEMU, instruction-count plugin)"
 bash scripts/setup-toolchains.sh
 
+step "python3-onnx (the official ONNX checker, used by the model-format tests)"
+if ! /usr/bin/python3 -c "import onnx" 2>/dev/null; then
+  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends python3-onnx >/dev/null
+fi
+
 step "data sets (8x8 digits for the trainer tests)"
 bash scripts/fetch-data.sh digits
 
@@ -23,5 +30,10 @@ dotnet build TruncEdge.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 step ".NET tests"
 dotnet test TruncEdge.sln -c Release --no-build -nologo -v quiet -- RunConfiguration.TestSessionTimeout=3600000
 
-step "verify the example model on the host at every bit width"
+step "verify the example model on the host at every bit width (ASan + UBSan)"
 ./truncedge verify examples/digits-cnn/model.onnx --target host --bits 1-8 --samples 1000
+
+step "verify the example model under QEMU: Cortex-M4, Cortex-M33, RISC-V rv32imac"
+for target in cortex-m4 cortex-m33 riscv32; do
+  ./truncedge verify examples/digits-cnn/model.onnx --target "$target" --bits 1-8 --samples 200
+done

@@ -27,13 +27,7 @@ public static class Im2Col
         {
             int c = r / kk, i = r % kk / g.KernelW, j = r % g.KernelW;
             var dst = col.AsSpan(r * positions, positions);
-            int lo = 0, hi = ow;
-            if (g.StrideW == 1)
-            {
-                // columns ow with 0 <= ow + j - PadLeft < w
-                lo = Math.Min(ow, Math.Max(0, g.PadLeft - j));
-                hi = Math.Max(lo, Math.Min(ow, w + g.PadLeft - j));
-            }
+            var (lo, hi, off) = ColumnRange(g, j);
             for (int b = n0; b < n1; b++)
             {
                 int src0 = (c * n + b) * h * w;
@@ -41,29 +35,41 @@ public static class Im2Col
                 {
                     int iy = y * g.StrideH + i - g.PadTop;
                     var drow = dst.Slice(((b - n0) * oh + y) * ow, ow);
-                    if ((uint)iy >= (uint)h)
+                    if ((uint)iy >= (uint)h || hi <= lo)
                     {
                         drow.Clear();
                         continue;
                     }
-                    int srow = src0 + iy * w;
+                    int srow = src0 + iy * w + off;
+                    drow[..lo].Clear();
                     if (g.StrideW == 1)
                     {
-                        drow[..lo].Clear();
-                        x.AsSpan(srow + lo + j - g.PadLeft, hi - lo).CopyTo(drow[lo..hi]);
-                        drow[hi..].Clear();
+                        x.AsSpan(srow + lo, hi - lo).CopyTo(drow[lo..hi]);
                     }
                     else
                     {
-                        for (int xo = 0; xo < ow; xo++)
+                        int sw = g.StrideW;
+                        for (int xo = lo; xo < hi; xo++)
                         {
-                            int ix = xo * g.StrideW + j - g.PadLeft;
-                            drow[xo] = (uint)ix < (uint)w ? x[srow + ix] : 0f;
+                            drow[xo] = x[srow + xo * sw];
                         }
                     }
+                    drow[hi..].Clear();
                 }
             }
         }
+    }
+
+    /// <summary>For kernel column j: output columns [lo, hi) read input columns xo * StrideW + off,
+    /// all inside the image (off = j - PadLeft).</summary>
+    private static (int Lo, int Hi, int Off) ColumnRange(ConvGeometry g, int j)
+    {
+        int off = j - g.PadLeft, sw = g.StrideW, ow = g.OutWidth;
+        int lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        int last = g.Width - 1 - off;
+        int hi = last < 0 ? 0 : Math.Min(ow, last / sw + 1);
+        lo = Math.Min(lo, ow);
+        return (lo, Math.Max(lo, hi), off);
     }
 
     /// <summary>dx[c, n, ih, iw] += the column entries that read it, for images [n0, n1).</summary>
@@ -86,11 +92,10 @@ public static class Im2Col
                 {
                     int i = ij / g.KernelW, j = ij % g.KernelW;
                     var src = col.AsSpan((c * kk + ij) * positions + (b - n0) * oh * ow, oh * ow);
-                    int lo = 0, hi = ow;
-                    if (g.StrideW == 1)
+                    var (lo, hi, off) = ColumnRange(g, j);
+                    if (hi <= lo)
                     {
-                        lo = Math.Min(ow, Math.Max(0, g.PadLeft - j));
-                        hi = Math.Max(lo, Math.Min(ow, w + g.PadLeft - j));
+                        continue;
                     }
                     for (int y = 0; y < oh; y++)
                     {
@@ -100,24 +105,18 @@ public static class Im2Col
                             continue;
                         }
                         var srow = src.Slice(y * ow, ow);
-                        int drow = dst0 + iy * w;
+                        int drow = dst0 + iy * w + off;
                         if (g.StrideW == 1)
                         {
-                            if (hi > lo)
-                            {
-                                var d = dx.AsSpan(drow + lo + j - g.PadLeft, hi - lo);
-                                TensorPrimitives.Add(d, srow[lo..hi], d);
-                            }
+                            var d = dx.AsSpan(drow + lo, hi - lo);
+                            TensorPrimitives.Add(d, srow[lo..hi], d);
                         }
                         else
                         {
-                            for (int xo = 0; xo < ow; xo++)
+                            int sw = g.StrideW;
+                            for (int xo = lo; xo < hi; xo++)
                             {
-                                int ix = xo * g.StrideW + j - g.PadLeft;
-                                if ((uint)ix < (uint)w)
-                                {
-                                    dx[drow + ix] += srow[xo];
-                                }
+                                dx[drow + xo * sw] += srow[xo];
                             }
                         }
                     }
