@@ -27,6 +27,7 @@ public sealed class CliApp
 
     private static IEnumerable<Command> Verbs(CommandContext c) =>
     [
+        new TrainCommand(c).Build(),
         new CompileCommand(c).Build(),
         new BuildCommand(c).Build(),
         new RunCommand(c).Build(),

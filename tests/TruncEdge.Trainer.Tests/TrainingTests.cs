@@ -67,6 +67,12 @@ public class TrainingTests
         }
         Assert.Equal([1, 2, 4, 8], result.TrainedBits);
         Assert.Equal([3, 5, 6, 7], result.CalibratedBits);
+        // Calibrated widths start from the nearest trained member's BatchNorm and end close to it.
+        foreach (int k in result.CalibratedBits)
+        {
+            double acc = result.Test.Accuracy(Precision.Of(k), WeightDeployment.Truncate)!.Value;
+            Assert.True(acc >= 0.85, $"calibrated {k}-bit accuracy {acc:P1}");
+        }
         Assert.NotNull(result.Test.Find(Precision.Of(3), WeightDeployment.Truncate));
         Assert.True(result.TrainingTime < TimeSpan.FromSeconds(60));
     }

@@ -41,21 +41,39 @@ public static class Im2Col
                         continue;
                     }
                     int srow = src0 + iy * w + off;
-                    drow[..lo].Clear();
                     if (g.StrideW == 1)
                     {
+                        drow[..lo].Clear();
                         x.AsSpan(srow + lo, hi - lo).CopyTo(drow[lo..hi]);
+                        drow[hi..].Clear();
                     }
                     else
                     {
-                        int sw = g.StrideW;
-                        for (int xo = lo; xo < hi; xo++)
-                        {
-                            drow[xo] = x[srow + xo * sw];
-                        }
+                        StridedRow(x, srow, g.StrideW, drow, lo, hi);
                     }
-                    drow[hi..].Clear();
                 }
+            }
+        }
+    }
+
+    /// <summary>dst[xo] = x[src + xo * stride] for xo in [lo, hi), zero elsewhere in dst.</summary>
+    private static unsafe void StridedRow(float[] x, int src, int stride, Span<float> dst, int lo, int hi)
+    {
+        fixed (float* px = x, pd = dst)
+        {
+            int xo = 0;
+            for (; xo < lo; xo++)
+            {
+                pd[xo] = 0f;
+            }
+            float* ps = px + src;
+            for (; xo < hi; xo++)
+            {
+                pd[xo] = ps[xo * stride];
+            }
+            for (; xo < dst.Length; xo++)
+            {
+                pd[xo] = 0f;
             }
         }
     }

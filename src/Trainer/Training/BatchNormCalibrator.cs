@@ -10,9 +10,10 @@ namespace TruncEdge.Trainer.Training;
 
 /// <summary>
 /// BatchNorm calibration for a bit width that was not trained (TRUNCQUANT.md section 5):
-/// everything is frozen except that member's BatchNorm; its running statistics are reset and
-/// re-estimated as an equal-weight average over the batches seen, while its affine parameters
-/// are fine-tuned with cross-entropy (Adam) for the requested number of epochs.
+/// everything is frozen except that member's BatchNorm; its affine parameters start from those of
+/// the nearest trained member, its running statistics are reset and re-estimated as an
+/// equal-weight average over the batches seen, while the affine parameters are fine-tuned with
+/// cross-entropy (Adam) for the requested number of epochs.
 /// </summary>
 public sealed class BatchNormCalibrator
 {
@@ -21,12 +22,23 @@ public sealed class BatchNormCalibrator
 
     public BatchNormCalibrator(ComputeContext compute) => _compute = compute;
 
-    public void Calibrate(Network net, Dataset train, Precision member, double epochs, int batchSize, double learningRate,
-        Augmentation augmentation, Rng rng, Action<int, int>? onStep = null, CancellationToken ct = default)
+    /// <param name="initializeFrom">A trained member whose affine parameters the calibrated member
+    /// starts from (the nearest trained bit width); null keeps the member's current parameters.</param>
+    public void Calibrate(Network net, Dataset train, Precision member, Precision? initializeFrom, double epochs, int batchSize,
+        double learningRate, Augmentation augmentation, Rng rng, Action<int, int>? onStep = null, CancellationToken ct = default)
     {
         foreach (var bn in net.BatchNorms.Where(b => !b.Shared))
         {
-            bn.State(member).ResetStatistics();
+            var st = bn.State(member);
+            if (initializeFrom is { } from)
+            {
+                var src = bn.State(from);
+                src.Gamma.Value.CopyTo(st.Gamma.Value, 0);
+                src.Beta.Value.CopyTo(st.Beta.Value, 0);
+                st.Gamma.MarkChanged();
+                st.Beta.MarkChanged();
+            }
+            st.ResetStatistics();
         }
         var parameters = net.BatchNormParametersOf(member);
         var opt = new Adam(parameters);

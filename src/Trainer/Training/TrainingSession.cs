@@ -221,7 +221,11 @@ public sealed class TrainingSession
         {
             var clock = Stopwatch.StartNew();
             var last = TimeSpan.Zero;
-            calibrator.Calibrate(Network, Data.Train, Precision.Of(k), Options.CalibrationEpochs, batch,
+            // Start from the nearest trained member: the next higher bit width, else the next lower.
+            int from = Options.WeightBits.Where(b => b > k).DefaultIfEmpty(0).Min() is var hi and > 0
+                ? hi
+                : Options.WeightBits.Where(b => b < k).Max();
+            calibrator.Calibrate(Network, Data.Train, Precision.Of(k), Precision.Of(from), Options.CalibrationEpochs, batch,
                 Options.CalibrationLearningRate, _augmentation, rng.Fork(), (step, steps) =>
                 {
                     if (progress is not null && (clock.Elapsed - last > TimeSpan.FromMilliseconds(250) || step == steps))
