@@ -123,7 +123,10 @@ public sealed class LowerGraph
         {
             var v = Arg(n, i);
             if (v is CodeValue { Real: true } c) return c;
-            var why = v switch
+            throw Fail(n, $"{what} '{n.Inputs[i]}' {WhyNotCodes(v)}");
+        }
+
+        private static string WhyNotCodes(Value v) => v switch
             {
                 AffineValue or SumValue => "is not quantized: put an activation quantizer (Clip(0,1) -> QuantizeLinear -> DequantizeLinear) before it",
                 PendingAvgPool => "is an average pool that is not quantized: add QuantizeLinear/DequantizeLinear (8 bits, scale 1/255) after the pool",
@@ -131,8 +134,6 @@ public sealed class LowerGraph
                 CodeValue => "is still in the integer domain: expected DequantizeLinear first",
                 _ => "must be a quantized activation",
             };
-            throw Fail(n, $"{what} '{n.Inputs[i]}' {why}");
-        }
 
         private TensorData Constant(Node n, int i, string what)
         {
@@ -388,7 +389,7 @@ public sealed class LowerGraph
         private Value Flatten(Node n) => Arg(n, 0) switch
         {
             CodeValue c => c with { Shape = shapes[n.Outputs[0]] },
-            _ => throw Fail(n, $"{n.OpType} input must be a quantized activation (add an activation quantizer before it)"),
+            var v => throw Fail(n, $"{n.OpType} input '{n.Inputs[0]}' {WhyNotCodes(v)}"),
         };
 
         // ---- materialisation ----
