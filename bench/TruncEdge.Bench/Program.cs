@@ -28,6 +28,8 @@ internal static class Program
                 return 0;
             case "train":
                 return Train(kv);
+            case "intcheck":
+                return IntegerCheck.Run(args[1], kv);
             case "table":
                 return ResultTable.Print(args[1], args[2]);
             case "params":

@@ -64,3 +64,40 @@ public class ActivationQuantizerTests
         Assert.Equal(new[] { 0f, 0.37f, 2.5f }, y.Span.ToArray());
     }
 }
+
+public class DatasetTests
+{
+    [Fact]
+    public void HwcCopyInterleavesChannels()
+    {
+        // 2 samples of 3 x 1 x 2 (C, H, W)
+        var ds = new Data.Dataset("t", 3, 1, 2, 2, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [0, 1]);
+        var dst = new byte[6];
+        ds.CopySampleHwc(1, dst);
+        Assert.Equal(new byte[] { 7, 9, 11, 8, 10, 12 }, dst);
+    }
+
+    [Fact]
+    public void DigitsCodesFollowTheDocumentedMapping()
+    {
+        // (255 v + 8) / 16: 0 -> 0, 1 -> 16, 8 -> 128, 16 -> 255
+        Assert.Equal(new[] { 0, 16, 128, 255 }, new[] { 0, 1, 8, 16 }.Select(v => (255 * v + 8) / 16));
+        var split = TrainingTests.Digits();
+        Assert.Equal(1, split.Train.Channels);
+        Assert.Equal(8, split.Train.Height);
+        if (split.Train.Name == "digits")
+        {
+            Assert.Equal(1438, split.Train.Count);
+            Assert.Equal(359, split.Test.Count);
+            var allowed = Enumerable.Range(0, 17).Select(v => (byte)((255 * v + 8) / 16)).ToHashSet();
+            Assert.All(split.Train.Images.Distinct(), b => Assert.Contains(b, allowed));
+        }
+    }
+
+    [Fact]
+    public void MissingDataNamesTheFetchCommand()
+    {
+        var e = Assert.Throws<Data.DataSetException>(() => Data.DataSets.Load("mnist", "/nonexistent-truncedge-data"));
+        Assert.Contains("scripts/fetch-data.sh mnist", e.Message);
+    }
+}

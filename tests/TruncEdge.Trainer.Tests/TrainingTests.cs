@@ -42,7 +42,7 @@ public class TrainingTests
             }
             return new Dataset("synthetic", 1, 8, 8, 10, images, labels);
         }
-        return new DataSplit(Make(1437), Make(360));
+        return new DataSplit(Make(1438), Make(359));
     }
 
     private static TrainOptions Options(string model, int epochs) => new()
@@ -176,5 +176,33 @@ public class TrainingTests
     private sealed class CallbackProgress(Action<TrainProgress> onReport) : IProgress<TrainProgress>
     {
         public void Report(TrainProgress value) => onReport(value);
+    }
+}
+
+public class ZooTrainingTests
+{
+    [Theory]
+    [InlineData("mlp")]
+    [InlineData("cnn")]
+    [InlineData("resnet8")]
+    [InlineData("resnet20")]
+    [InlineData("dscnn")]
+    public void EveryArchitectureTrainsExportsAndReimportsExactly(string arch)
+    {
+        var data = TrainingTests.Digits();
+        var o = new TrainOptions
+        {
+            Model = arch, Data = "digits", Epochs = 1, BatchSize = 32, Threads = 2, TrainLimit = 96, TestLimit = 40,
+            CalibrationEpochs = 0.1, EvaluateEachEpoch = false,
+        };
+        var result = TrainingSession.Create(o, data).Run();
+        Assert.All(result.Network.Parameters, p => Assert.All(p.Value, v => Assert.True(float.IsFinite(v))));
+        var graph = Model.Onnx.OnnxReader.Read(Model.Onnx.OnnxWriter.ToBytes(
+            Export.OnnxExport.ToGraph(result.Network, result.TrainedBits, result.CalibratedBits)), arch + ".onnx");
+        var eval = ModelEvaluation.Evaluate(graph, data.Test.Take(40), new EvalOptions { Threads = 1 });
+        foreach (var row in eval.Rows)
+        {
+            Assert.Equal(result.Test.Find(row.Precision, row.Deployment)!.Correct, row.Correct);
+        }
     }
 }

@@ -37,7 +37,7 @@ public static class DataSets
     /// <summary>
     /// sklearn's 8x8 digits: 1,797 samples of 64 values 0..16 and a label. A value v becomes the
     /// byte code round(v * 255 / 16) with ties up, i.e. (255 v + 8) / 16 in integers (16 -> 255,
-    /// 8 -> 128). Sample i goes to the test part when i % 5 == 4 (360 test, 1,437 train).
+    /// 8 -> 128). Sample i goes to the test part when i % 5 == 4 (359 test, 1,438 train).
     /// </summary>
     public static DataSplit Digits(string folder)
     {

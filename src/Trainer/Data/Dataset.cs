@@ -36,7 +36,27 @@ public sealed class Dataset
     public int Count => Labels.Length;
     public int SampleSize => Channels * Height * Width;
 
+    /// <summary>Sample i as stored: C planes of H x W codes (CHW).</summary>
     public ReadOnlySpan<byte> Sample(int i) => Images.AsSpan(i * SampleSize, SampleSize);
+
+    /// <summary>Sample i in the integer Program's input layout, HWC (docs/integer-semantics.md):
+    /// element (h, w, c) at (h*W + w)*C + c.</summary>
+    public void CopySampleHwc(int i, Span<byte> destination)
+    {
+        if (destination.Length < SampleSize)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} bytes, a sample has {SampleSize}");
+        }
+        var s = Sample(i);
+        int plane = Height * Width;
+        for (int c = 0; c < Channels; c++)
+        {
+            for (int p = 0; p < plane; p++)
+            {
+                destination[p * Channels + c] = s[c * plane + p];
+            }
+        }
+    }
 
     /// <summary>The first <paramref name="count"/> samples (or all, if fewer).</summary>
     public Dataset Take(int count)

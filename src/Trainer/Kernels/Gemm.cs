@@ -7,17 +7,14 @@ namespace TruncEdge.Trainer.Kernels;
 /// <summary>
 /// Single-precision matrix multiply C[m x n] (+)= A[m x k] * B[k x n] with strided operands
 /// (<see cref="MatrixView"/>) and a row-major C. Blocked in the BLIS style (k blocks of KC, A
-/// blocks of MC rows, B blocks of NC columns, packed panels, register-tiled micro-kernels), and
-/// parallel over (MC x NC) tiles of C. When C has few tiles but k is long (weight gradients
+/// blocks of MC rows, B blocks of NC columns, packed panels, register-tiled micro-kernels; a row-major B is
+/// read in place on AVX-512), and parallel over (MC x NC) tiles of C. When C has few tiles but k is long (weight gradients
 /// of convolutions), k is split into pieces whose partial products are summed in a fixed order.
 /// The split depends only on the sizes, so the result is the same for any thread count.
 /// </summary>
 public static unsafe class Gemm
 {
     private const int Kc = 256;
-
-    /// <summary>Experiment switch (TRUNCEDGE_GEMM_DIRECT_B=0 disables reading B in place).</summary>
-    private static readonly bool DirectBEnabled = Environment.GetEnvironmentVariable("TRUNCEDGE_GEMM_DIRECT_B") != "0";
 
     public static void Multiply(ComputeContext ctx, int m, int n, int k, MatrixView a, MatrixView b,
         float[] c, int cOffset, int ldc, bool accumulate) =>
@@ -127,7 +124,7 @@ public static unsafe class Gemm
         int mr = GemmIsaInfo.Mr(isa), nr = GemmIsaInfo.Nr(isa);
         int mcPad = (mc + mr - 1) / mr * mr, ncPad = (nc + nr - 1) / nr * nr;
         int kcMax = Math.Min(Kc, k1 - k0);
-        bool directB = isa == GemmIsa.Vector512 && b.ColStride == 1 && DirectBEnabled;
+        bool directB = isa == GemmIsa.Vector512 && b.ColStride == 1;
         var aBuf = ArrayPool<float>.Shared.Rent(mcPad * kcMax + 16);
         var bBuf = ArrayPool<float>.Shared.Rent(ncPad * kcMax + 16);
         try
@@ -143,8 +140,9 @@ public static unsafe class Gemm
                     int kc = Math.Min(Kc, k1 - p0);
                     bool acc = accumulate || p0 > k0;
                     GemmPacking.PackA(a, pa, i0, mc, p0, kc, ap, mr);
-                    // With a single block of rows every B element is used by one tile only, and a
-                    // row-major B can be read in place (full panels) instead of being copied.
+                    // A row-major B is read in place by the micro-kernel (full 32-column panels): the
+                    // rows of one panel stay in L1 across the row panels of A, so copying it first
+                    // only adds memory traffic. Partial panels at the right edge are packed.
                     bool direct = directB;
                     if (!direct)
                     {
