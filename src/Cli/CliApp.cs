@@ -12,7 +12,7 @@ public sealed class CliApp
 {
     public int Run(string[] args)
     {
-        var console = new CommandContext(AnsiConsole.Console, Console.Error);
+        var console = new CommandContext(CreateConsole(), Console.Error);
         var root = new RootCommand("TruncEdge: TruncQuant models to bit-exact integer C for microcontrollers, with the weight precision chosen at run time.");
         foreach (var verb in Verbs(console)) root.Subcommands.Add(verb);
 
@@ -23,6 +23,18 @@ public sealed class CliApp
             return ExitCodes.BadInput;
         }
         return parse.Invoke();
+    }
+
+    /// <summary>Colours and live progress on a terminal; plain, wide text in logs and pipes.</summary>
+    private static IAnsiConsole CreateConsole()
+    {
+        if (!Console.IsOutputRedirected) return AnsiConsole.Console;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 140;
+        return console;
     }
 
     private static IEnumerable<Command> Verbs(CommandContext c) =>
