@@ -40,6 +40,7 @@ public sealed class CliApp
     private static IEnumerable<Command> Verbs(CommandContext c) =>
     [
         new TrainCommand(c).Build(),
+        new EvalCommand(c).Build(),
         new CompileCommand(c).Build(),
         new BuildCommand(c).Build(),
         new RunCommand(c).Build(),
