@@ -5,15 +5,8 @@ namespace TruncEdge.Cli.Tests;
 /// <summary>`eval` on the trained example: the deployed integer Program keeps the fake-quant accuracy.</summary>
 public class EvalTests
 {
-    private static string Example()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var p = Path.Combine(d.FullName, "examples", "digits-cnn", "model.onnx");
-            if (File.Exists(p)) return p;
-        }
-        throw new FileNotFoundException("examples/digits-cnn/model.onnx not found above the test folder");
-    }
+    /// <summary>The committed example, copied next to the tests by the project file.</summary>
+    private static string Example() => Path.Combine(AppContext.BaseDirectory, "examples", "digits-cnn", "model.onnx");
 
     [Fact]
     public void IntegerProgramAccuracyIsWithinAThirdOfAPointOfFakeQuantAtEveryBitWidth()
