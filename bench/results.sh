@@ -5,10 +5,10 @@
 # TruncQuant/Trunc fake-quant test accuracies.
 #
 #   bench/results.sh MODEL DATA EPOCHS [OUT_DIR] [extra truncedge-bench train options...]
-#   e.g. bench/results.sh cnn mnist 5 results/mnist-cnn
+#   e.g. bench/results.sh cnn mnist 5 /tmp/results/mnist-cnn   (default OUT_DIR: $TMPDIR/truncedge-results/DATA-MODEL)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-model="$1" data="$2" epochs="$3" out="${4:-results/$data-$model}"
+model="$1" data="$2" epochs="$3" out="${4:-${TMPDIR:-/tmp}/truncedge-results/$data-$model}"
 shift $(( $# > 4 ? 4 : $# ))
 art="${TRUNCEDGE_BENCH_ARTIFACTS:-/tmp/truncedge-bench-artifacts}"
 dotnet build "$here/TruncEdge.Bench" -c Release --artifacts-path "$art" -v quiet -nologo >/dev/null

@@ -20,13 +20,16 @@
 #ifndef TE_INTERNAL_H
 #define TE_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "te_math.h"
 #include "truncedge.h"
 
+#if defined(__ARM_FEATURE_DSP) || defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h> /* SMLAD, UXTB16, ... (DSP); USAT (Armv6 and Armv7-M, Cortex-M3 too) */
+#endif
 #if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
 /* Only the DSP path copies words; GCC and Clang need no libc header for it (freestanding). */
 #if defined(__GNUC__)
 #define TE_MEMCPY __builtin_memcpy
@@ -34,6 +37,23 @@
 #include <string.h>
 #define TE_MEMCPY memcpy
 #endif
+#endif
+
+/* A static helper called from several places that is better called than copied (code size);
+ * "unused" because the kernels that do not call it include this header too. */
+#if defined(__GNUC__)
+#define TE_NOINLINE __attribute__((noinline, unused))
+#define TE_STATIC_NOINLINE TE_NOINLINE static
+#else
+#define TE_STATIC_NOINLINE static inline
+#endif
+
+/* GCC turns short zero-fill and copy loops into calls to memset/memcpy, whose set-up costs more
+ * than the few words the kernels fill; functions that fill small buffers opt out. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TE_NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define TE_NO_LIBCALLS
 #endif
 
 /* ---------------------------------------------------------------------------------------------
@@ -47,7 +67,18 @@ typedef enum {
     TE_PATH_CONV_DEPTHWISE = 3,   /* one input channel per group, any kernel, border pixels */
     TE_PATH_CONV_DEPTHWISE_3X3 = 4, /* depthwise 3x3 interior pixel, unrolled */
     TE_PATH_DOT_DSP = 5,          /* the ARM DSP (SMLAD) dot product ran */
-    TE_PATH_COUNT = 6
+    TE_PATH_CONV_BLOCK = 6,       /* groups == 1: weights expanded once, windows streamed */
+    TE_PATH_CONV_BLOCK_BUFFER = 7, /* ... a border window copied to a zero-padded buffer */
+    TE_PATH_EPI_HI = 8,           /* an epilogue of mode TE_EPI_HI ran */
+    TE_PATH_EPI_GENERAL = 9,      /* an epilogue of mode TE_EPI_GENERAL ran */
+    TE_PATH_EPI_NOPRE = 10,       /* an epilogue of mode TE_EPI_NOPRE ran */
+    TE_PATH_EPI_SHIFTED = 11,     /* an epilogue of mode TE_EPI_SHIFTED ran */
+    TE_PATH_CONV_DEPTHWISE_QUADS = 12, /* depthwise, four channels at a time (ARM DSP) */
+    TE_PATH_CONV_BLOCK_PAIR = 13, /* block path, two pixels at a time (plain C) */
+    TE_PATH_CONV_BLOCK_UMLAL = 14, /* block path, UMLAL channel pairs (Armv7-M without DSP) */
+    TE_PATH_DENSE_DSP = 15,       /* te_dense with x split into lanes once (ARM DSP) */
+    TE_PATH_CONV_BLOCK_PACKED = 16, /* block path, two channels per 16-bit lane (low bits, DSP) */
+    TE_PATH_COUNT = 17
 } te_path;
 
 #if defined(TE_TEST_PATH_COUNTERS)
@@ -149,6 +180,19 @@ static inline uint32_t te_ror8(uint32_t v)
 {
     return (v >> 8) | (v << 24);
 }
+
+/* __uxtb16(te_ror8(v)), bytes 1 and 3 as 16-bit lanes, in one instruction (GCC keeps the
+ * rotate apart otherwise). */
+static inline uint32_t te_uxtb16_ror8(uint32_t v)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("uxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+#else
+    return __uxtb16(te_ror8(v));
+#endif
+}
 #endif
 
 /* ---------------------------------------------------------------------------------------------
@@ -161,8 +205,16 @@ static inline uint32_t te_sum_u8(const uint8_t *x, int32_t len)
     uint32_t sum = 0;
     int32_t i = 0;
 #if defined(__ARM_FEATURE_DSP)
+    uint32_t zero = 0u;
+#if defined(__GNUC__)
+    __asm__("" : "+r"(zero)); /* keep 0 in a register (GCC re-creates the constant every step) */
+#endif
+    for (; i + 8 <= len; i += 8) {
+        sum = __usada8(te_read_u32(x + i), zero, sum);
+        sum = __usada8(te_read_u32(x + i + 4), zero, sum);
+    }
     for (; i + 4 <= len; i += 4) {
-        sum = __usada8(te_read_u32(x + i), 0u, sum);
+        sum = __usada8(te_read_u32(x + i), zero, sum);
     }
 #else
     for (; i + 4 <= len; i += 4) {
@@ -189,7 +241,7 @@ static inline uint32_t te_dot_u8(const uint8_t *x, const uint8_t *codes, int32_t
         uint32_t xw = te_read_u32(x + i);
         uint32_t cw = te_read_u32(codes + i);
         uint32_t x_even = __uxtb16(xw);
-        uint32_t x_odd = __uxtb16(te_ror8(xw));
+        uint32_t x_odd = te_uxtb16_ror8(xw);
         uint32_t q_even = (cw >> code_shift) & lane_mask;
         uint32_t q_odd = (cw >> (code_shift + 8u)) & lane_mask;
         acc = __smlad((int32_t)x_even, (int32_t)q_even, acc);
@@ -227,7 +279,7 @@ static inline void te_dot2_u8(const uint8_t *x, const uint8_t *codes0, const uin
     for (; i + 4 <= len; i += 4) {
         uint32_t xw = te_read_u32(x + i);
         uint32_t x_even = __uxtb16(xw);
-        uint32_t x_odd = __uxtb16(te_ror8(xw));
+        uint32_t x_odd = te_uxtb16_ror8(xw);
         uint32_t c0 = te_read_u32(codes0 + i);
         uint32_t c1 = te_read_u32(codes1 + i);
         a0 = __smlad((int32_t)x_even, (int32_t)((c0 >> code_shift) & lane_mask), a0);
@@ -261,6 +313,111 @@ static inline void te_dot2_u8(const uint8_t *x, const uint8_t *codes0, const uin
  * The Conv/Dense epilogue and its argument checks
  * ------------------------------------------------------------------------------------------- */
 
+/*
+ * floor(v / 2^s): an arithmetic right shift. GCC and Clang document >> of a negative value as
+ * arithmetic (sign-extending), so there it is one instruction; elsewhere the portable
+ * te_floor_shift. s in 0..31 (te_asr32) or 0..62 (te_asr64).
+ */
+static inline int32_t te_asr32(int32_t v, uint32_t s)
+{
+#if defined(__GNUC__)
+    return v >> s;
+#else
+    return (int32_t)te_floor_shift(v, (int32_t)s);
+#endif
+}
+
+static inline int64_t te_asr64(int64_t v, uint32_t s)
+{
+#if defined(__GNUC__)
+    return v >> s;
+#else
+    return te_floor_shift(v, (int32_t)s);
+#endif
+}
+
+/* te_asr64 for s in 0..31 in 32-bit steps (the general one also handles s >= 32). */
+static inline int64_t te_asr64_small(int64_t v, uint32_t s)
+{
+    const uint32_t lo = (uint32_t)(uint64_t)v;
+    const int32_t hi = (int32_t)te_asr64(v, 32u);
+    const uint32_t nlo = (lo >> s) | (((uint32_t)hi << 1) << (31u - s));
+    return (int64_t)(((uint64_t)(uint32_t)te_asr32(hi, s) << 32) | nlo); /* modulo 2^64 (GCC) */
+}
+
+/* (int64_t)(v * 2^s) for a v and s whose product fits int64 (s in 0..62). */
+static inline int64_t te_shl64(int64_t v, uint32_t s)
+{
+#if defined(__GNUC__)
+    return (int64_t)((uint64_t)v << s); /* GCC converts modulo 2^64; the value fits */
+#else
+    return v * ((int64_t)1 << s);
+#endif
+}
+
+/* acc + a * b with a 32 x 32 -> 64 multiply-accumulate (SMLAL where the ISA has it: GCC does not
+ * always find it when a comes out of inline assembly). */
+static inline int64_t te_mla64(int64_t acc, int32_t a, int32_t b)
+{
+#if defined(__GNUC__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+    uint32_t lo = (uint32_t)(uint64_t)acc;
+    uint32_t hi = (uint32_t)((uint64_t)acc >> 32);
+    __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(a), "r"(b));
+    return (int64_t)(((uint64_t)hi << 32) | lo); /* GCC converts modulo 2^64 */
+#else
+    return acc + (int64_t)a * b;
+#endif
+}
+
+/* v saturated to 0..255 (one USAT where the ISA has it). */
+static inline uint32_t te_usat8(int32_t v)
+{
+#if defined(__ARM_FEATURE_SAT)
+    return (uint32_t)__usat(v, 8);
+#else
+    return v < 0 ? 0u : (v > 255 ? 255u : (uint32_t)v);
+#endif
+}
+
+/* v saturated to 0..15. */
+static inline uint32_t te_usat4(int32_t v)
+{
+#if defined(__ARM_FEATURE_SAT)
+    return (uint32_t)__usat(v, 4);
+#else
+    return v < 0 ? 0u : (v > 15 ? 15u : (uint32_t)v);
+#endif
+}
+
+/*
+ * How the epilogue of one call is evaluated, chosen once per call by te_epilogue_init from the
+ * whole table. All give exactly te_requantize's integers; with r * rmult = 0 without a residual
+ * and base = bias + 2^(shift-1):
+ *
+ *   TE_EPI_HI       no pre-shifts and every shift >= 32: the common case of a product at its
+ *                   natural scale, with no residual or one at a similar scale. Then the sum
+ *                   a + b + base is the one int64 t = acc * mult + r * rmult + base
+ *                   (|t| < 2^61 + 2^61 + 2^62 = 2^63), and since floor(t / 2^shift) =
+ *                   floor(floor(t / 2^32) / 2^(shift-32)), only the high word of t is shifted:
+ *                   a multiply-accumulate, a 32-bit shift, a 32-bit clamp.
+ *   TE_EPI_SHIFTED  residual_pre_shift 0, pre_shift + shift >= 32, and
+ *                   (|bias| + 2^(shift-1) + r_max * |rmult|) * 2^pre_shift <= 2^62 (r_max: 255
+ *                   for a Code residual, 2^31 for Int32): the residual block whose own product
+ *                   was pre-shifted. As floor((floor(x / 2^p) + z) / 2^s) =
+ *                   floor((x + z * 2^p) / 2^(p+s)) for integers x, z, the sum
+ *                   t = acc * mult + (r * rmult + base) * 2^pre_shift (|t| < 2^61 + 2^62) is
+ *                   shifted once, by pre_shift + shift, again through its high word.
+ *   TE_EPI_NOPRE    no pre-shifts, some shift < 32 (Int32 outputs at a fine scale): the t of
+ *                   TE_EPI_HI, one 64-bit shift, a 64-bit clamp.
+ *   TE_EPI_GENERAL  anything else: the two floor shifts, the sum, the rounding shift, the clamp.
+ */
+typedef enum {
+    TE_EPI_GENERAL = 0,
+    TE_EPI_NOPRE = 1,
+    TE_EPI_SHIFTED = 2,
+    TE_EPI_HI = 3
+} te_epi_mode;
+
 /* Everything the epilogue needs besides acc, gathered once per kernel call. */
 typedef struct {
     const int64_t *bias;
@@ -274,35 +431,343 @@ typedef struct {
     int32_t lo, hi;
     uint8_t *out_code; /* exactly one of the two outputs is set */
     int32_t *out_int32;
+    te_epi_mode mode;
+    /*
+     * 0..7 when TE_EPI_HI or TE_EPI_SHIFTED writes codes of b bits, [lo, hi] = [0, 2^b - 1],
+     * and every channel's high-word shift is at least d = 8 - b; else -1. Then the high-word
+     * shift is made d smaller and the clamp is a saturation to 0..255 followed by >> d:
+     * with u = floor(t / 2^(s-d)), floor(u / 2^d) = floor(t / 2^s), and
+     * clamp(u, 0, 255) >> d = clamp(floor(t / 2^s), 0, 2^b - 1) since 255 >> d = 2^b - 1 and
+     * u > 255 means floor(u / 2^d) >= 2^b. One USAT and one shift instead of two compares.
+     */
+    int32_t sat_d;
+    /* With sat_d >= 0: saturate to 4 bits (USAT #4, [lo, hi] = [0, 15], sat_d 0) instead of 8. */
+    int32_t sat4;
+    /* For TE_EPI_NOPRE and TE_EPI_GENERAL: some pre_shift is not 0, some residual_pre_shift is
+     * not 0, every shift and pre-shift is below 32 (so 64-bit shifts take 32-bit steps). */
+    uint8_t any_pre, any_rpre, small_shifts;
 } te_epilogue;
 
 /*
- * out[index] = te_requantize(acc, ... channel c ...): two pre-shifted products, one int64 sum,
- * one round, one clamp. Without a residual r = rmult = residual_pre_shift = 0, so b = 0 exactly
- * as in the reference (IntegerMath.Requantize with residual 0).
+ * The constants of one output channel, derived from the table (te_epi_prepare) once per channel
+ * block or output, so that the per-output work is a multiply-accumulate and a shift:
+ *   base  = bias[c] + 2^(shift[c] - 1)     (|bias| <= 2^61 and shift <= 62: fits int64)
+ *   shift = shift[c] - 32 (TE_EPI_HI), pre_shift[c] + shift[c] - 32 (TE_EPI_SHIFTED), else
+ *           shift[c].
+ */
+typedef struct {
+    int64_t base;
+    int32_t mult;
+    int32_t rmult; /* residual_multiplier[c], 0 without a residual */
+    uint8_t shift;
+    uint8_t pre;   /* pre_shift[c] */
+    uint8_t rpre;  /* residual_pre_shift[c], 0 without a residual */
+} te_epi_ch;
+
+static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch)
+{
+    uint32_t sh = (uint32_t)e->shift[c];
+    const uint32_t pre = (uint32_t)e->pre_shift[c];
+    ch->base = e->bias[c] + (int64_t)((uint64_t)1 << (sh - 1u));
+    ch->mult = e->multiplier[c];
+    ch->pre = (uint8_t)pre;
+    if (e->mode == TE_EPI_HI && sh == 31u) {
+        /* floor(t / 2^31) = floor(2t / 2^32): |2 * mult| < 2^31, |2t| < 2^63 (te_epi_choose) */
+        ch->base *= 2;
+        ch->mult *= 2;
+        sh = 32u;
+    }
+    ch->shift = (uint8_t)(e->mode == TE_EPI_HI ? sh - 32u
+                                               : (e->mode == TE_EPI_SHIFTED ? pre + sh - 32u : sh));
+    if (e->sat_d >= 0) {
+        ch->shift = (uint8_t)(ch->shift - (uint32_t)e->sat_d);
+    }
+    if (e->residual_multiplier != NULL) {
+        ch->rmult = e->residual_multiplier[c];
+        ch->rpre = (uint8_t)e->residual_pre_shift[c];
+    } else {
+        ch->rmult = 0;
+        ch->rpre = 0;
+    }
+}
+
+/* r * rmult for element i of the residual (0 without one); each a 32 x 32 -> 64 multiply. */
+static inline int64_t te_epi_rprod(const uint8_t *rc, const int32_t *ri, int32_t i, int32_t rmult)
+{
+    if (rc != NULL) {
+        return (int64_t)(int32_t)rc[i] * rmult;
+    }
+    if (ri != NULL) {
+        return (int64_t)ri[i] * rmult;
+    }
+    return 0;
+}
+
+/* TE_EPI_HI and TE_EPI_SHIFTED: the high word of t, shifted and clamped in 32 bits. */
+static inline int32_t te_epi_hi(const te_epilogue *e, int64_t t, uint32_t shift)
+{
+    const int32_t v = te_asr32((int32_t)te_asr64(t, 32u), shift);
+    if (e->sat_d >= 0) {
+        return (int32_t)((e->sat4 ? te_usat4(v) : te_usat8(v)) >> (uint32_t)e->sat_d);
+    }
+    return v < e->lo ? e->lo : (v > e->hi ? e->hi : v);
+}
+
+/* The same in the saturating form only (sat_d >= 0). */
+static inline uint8_t te_epi_sat(const te_epilogue *e, int64_t t, uint32_t shift)
+{
+    const int32_t v = te_asr32((int32_t)te_asr64(t, 32u), shift);
+    return (uint8_t)((e->sat4 ? te_usat4(v) : te_usat8(v)) >> (uint32_t)e->sat_d);
+}
+
+/*
+ * out[index + i] for the count (>= 1) consecutive channels whose constants are ch[0..count-1],
+ * from acc[0..count-1]: the epilogue of one pixel of a channel block. One loop per mode; the
+ * commonest case (TE_EPI_HI, no residual, Code output) has its own.
+ */
+TE_STATIC_NOINLINE void te_epi_store_run(const te_epilogue *e, const te_epi_ch *ch,
+                                         int32_t index, const int32_t *acc, int32_t count)
+{
+    const uint8_t *rc = e->residual_code != NULL ? e->residual_code + index : NULL;
+    const int32_t *ri = e->residual_int32 != NULL ? e->residual_int32 + index : NULL;
+    uint8_t *oc = e->out_code != NULL ? e->out_code + index : NULL;
+    int32_t *oi = e->out_int32 != NULL ? e->out_int32 + index : NULL;
+    const int32_t lo = e->lo, hi = e->hi;
+    int32_t i, v;
+    switch (e->mode) {
+    case TE_EPI_HI:
+        TE_PATH_HIT(TE_PATH_EPI_HI);
+        if (oc != NULL && rc == NULL && ri == NULL) {
+            for (i = 0; i < count; ++i) {
+                oc[i] = (uint8_t)te_epi_hi(e, te_mla64(ch[i].base, acc[i], ch[i].mult), ch[i].shift);
+            }
+            return;
+        }
+        for (i = 0; i < count; ++i) {
+            const int64_t t = ch[i].base + te_epi_rprod(rc, ri, i, ch[i].rmult) +
+                              (int64_t)acc[i] * ch[i].mult;
+            v = te_epi_hi(e, t, ch[i].shift);
+            if (oc != NULL) {
+                oc[i] = (uint8_t)v;
+            } else {
+                oi[i] = v;
+            }
+        }
+        return;
+    case TE_EPI_SHIFTED:
+        TE_PATH_HIT(TE_PATH_EPI_SHIFTED);
+        for (i = 0; i < count; ++i) {
+            const int64_t z = ch[i].base + te_epi_rprod(rc, ri, i, ch[i].rmult);
+            const int64_t t = te_shl64(z, ch[i].pre) + (int64_t)acc[i] * ch[i].mult;
+            v = te_epi_hi(e, t, ch[i].shift);
+            if (oc != NULL) {
+                oc[i] = (uint8_t)v;
+            } else {
+                oi[i] = v;
+            }
+        }
+        return;
+    case TE_EPI_NOPRE:
+        TE_PATH_HIT(TE_PATH_EPI_NOPRE);
+        for (i = 0; i < count; ++i) {
+            const int64_t t = ch[i].base + te_epi_rprod(rc, ri, i, ch[i].rmult) +
+                              (int64_t)acc[i] * ch[i].mult;
+            v = te_clamp(e->small_shifts ? te_asr64_small(t, ch[i].shift) : te_asr64(t, ch[i].shift),
+                         lo, hi);
+            if (oc != NULL) {
+                oc[i] = (uint8_t)v;
+            } else {
+                oi[i] = v;
+            }
+        }
+        return;
+    default:
+        TE_PATH_HIT(TE_PATH_EPI_GENERAL);
+        if (e->small_shifts) {
+            /* shifts below 32, and only the pre-shifts that some channel has */
+            const int any_pre = e->any_pre, any_rpre = e->any_rpre;
+            for (i = 0; i < count; ++i) {
+                int64_t a = (int64_t)acc[i] * ch[i].mult;
+                int64_t b = te_epi_rprod(rc, ri, i, ch[i].rmult);
+                if (any_pre) {
+                    a = te_asr64_small(a, ch[i].pre);
+                }
+                if (any_rpre) {
+                    b = te_asr64_small(b, ch[i].rpre);
+                }
+                v = te_clamp(te_asr64_small(a + b + ch[i].base, ch[i].shift), lo, hi);
+                if (oc != NULL) {
+                    oc[i] = (uint8_t)v;
+                } else {
+                    oi[i] = v;
+                }
+            }
+            return;
+        }
+        for (i = 0; i < count; ++i) {
+            const int64_t a = te_asr64((int64_t)acc[i] * ch[i].mult, ch[i].pre);
+            const int64_t b = te_asr64(te_epi_rprod(rc, ri, i, ch[i].rmult), ch[i].rpre);
+            v = te_clamp(te_asr64(a + b + ch[i].base, ch[i].shift), lo, hi);
+            if (oc != NULL) {
+                oc[i] = (uint8_t)v;
+            } else {
+                oi[i] = v;
+            }
+        }
+        return;
+    }
+}
+
+/*
+ * The epilogue of four consecutive channels of one pixel in the commonest case (TE_EPI_HI, no
+ * residual, Code output: te_epi_hi4_ok), with the accumulators passed in registers.
+ */
+static inline int te_epi_hi4_ok(const te_epilogue *e)
+{
+    return e->mode == TE_EPI_HI && e->out_code != NULL && e->residual_code == NULL &&
+           e->residual_int32 == NULL;
+}
+
+static inline void te_epi_hi4(const te_epilogue *e, const te_epi_ch *ch, int32_t index,
+                              int32_t a0, int32_t a1, int32_t a2, int32_t a3)
+{
+    uint8_t *out = e->out_code + index;
+    const uint32_t d = (uint32_t)e->sat_d;
+    TE_PATH_HIT(TE_PATH_EPI_HI);
+    if (e->sat_d < 0) {
+        /* a shift too small for the saturating form: clamp to [lo, hi] */
+        out[0] = (uint8_t)te_epi_hi(e, te_mla64(ch[0].base, a0, ch[0].mult), ch[0].shift);
+        out[1] = (uint8_t)te_epi_hi(e, te_mla64(ch[1].base, a1, ch[1].mult), ch[1].shift);
+        out[2] = (uint8_t)te_epi_hi(e, te_mla64(ch[2].base, a2, ch[2].mult), ch[2].shift);
+        out[3] = (uint8_t)te_epi_hi(e, te_mla64(ch[3].base, a3, ch[3].mult), ch[3].shift);
+        return;
+    }
+#if defined(__GNUC__) && defined(__ARM_FEATURE_SAT) && defined(__ARM_ARCH_ISA_THUMB) &&         \
+    __ARM_ARCH_ISA_THUMB >= 2
+    /* GCC runs out of registers here and spills; 8 instructions per output in assembly. The
+     * offsets are those of te_epi_ch: base 0, mult 8, shift 16 (checked below). */
+    {
+        uint32_t lo, hi, m, sh;
+#define TE_EPI_SAT_ASM(A, OFF, OUT, SAT)                                                         \
+    "ldrd   %[lo], %[hi], [%[ch], #" OFF "]\n\t"                                                  \
+    "ldr    %[m], [%[ch], #" OFF "+8]\n\t"                                                        \
+    "ldrb   %[sh], [%[ch], #" OFF "+16]\n\t"                                                      \
+    "smlal  %[lo], %[hi], %[" A "], %[m]\n\t"                                                     \
+    "asr    %[hi], %[hi], %[sh]\n\t" SAT "strb   %[hi], [%[out], #" OUT "]\n\t"
+#define TE_EPI_SAT8D "usat   %[hi], #8, %[hi]\n\tlsr    %[hi], %[hi], %[d]\n\t"
+#define TE_EPI_SAT8 "usat   %[hi], #8, %[hi]\n\t"
+#define TE_EPI_SAT4 "usat   %[hi], #4, %[hi]\n\t"
+#define TE_EPI_SAT_ALL(SAT)                                                                      \
+    TE_EPI_SAT_ASM("a0", "0", "0", SAT)                                                          \
+    TE_EPI_SAT_ASM("a1", "24", "1", SAT)                                                         \
+    TE_EPI_SAT_ASM("a2", "48", "2", SAT) TE_EPI_SAT_ASM("a3", "72", "3", SAT)
+        /* the memory it reads (ch[0..3]) and writes (out[0..3]) as operands, so that GCC need
+         * not reload everything after it */
+        typedef struct {
+            uint8_t b[4];
+        } te_out4;
+        typedef struct {
+            te_epi_ch c[4];
+        } te_ch4;
+#define TE_EPI_SAT_OPERANDS                                                                      \
+    : [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [sh] "=&r"(sh), "=m"(*(te_out4 *)(void *)out) \
+    : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [ch] "r"(ch), [out] "r"(out),     \
+      [d] "r"(d), "m"(*(const te_ch4 *)(const void *)ch)
+        if (e->sat4) {
+            __asm__(TE_EPI_SAT_ALL(TE_EPI_SAT4) TE_EPI_SAT_OPERANDS);
+        } else if (d == 0u) {
+            __asm__(TE_EPI_SAT_ALL(TE_EPI_SAT8) TE_EPI_SAT_OPERANDS);
+        } else {
+            __asm__(TE_EPI_SAT_ALL(TE_EPI_SAT8D) TE_EPI_SAT_OPERANDS);
+        }
+#undef TE_EPI_SAT_OPERANDS
+#undef TE_EPI_SAT_ALL
+#undef TE_EPI_SAT_ASM
+    }
+#else
+    (void)d;
+    out[0] = te_epi_sat(e, te_mla64(ch[0].base, a0, ch[0].mult), ch[0].shift);
+    out[1] = te_epi_sat(e, te_mla64(ch[1].base, a1, ch[1].mult), ch[1].shift);
+    out[2] = te_epi_sat(e, te_mla64(ch[2].base, a2, ch[2].mult), ch[2].shift);
+    out[3] = te_epi_sat(e, te_mla64(ch[3].base, a3, ch[3].mult), ch[3].shift);
+#endif
+}
+
+/*
+ * te_epi_hi4 for count (>= 1) pixels: the accumulators of pixel i are acc[4i..4i+3], its four
+ * outputs go to out + i * stride. 9 instructions per output and 3 per pixel in assembly.
+ */
+static inline void te_epi_hi4_run(const te_epilogue *e, const te_epi_ch *ch, uint8_t *out,
+                                  int32_t stride, const int32_t *acc, int32_t count)
+{
+#if defined(__GNUC__) && defined(__ARM_FEATURE_SAT) && defined(__ARM_ARCH_ISA_THUMB) &&         \
+    __ARM_ARCH_ISA_THUMB >= 2
+    const uint32_t d = (uint32_t)e->sat_d;
+    uint32_t a, lo, hi, m, sh;
+    if (e->sat_d < 0) {
+        int32_t i;
+        const int32_t index = (int32_t)(out - e->out_code);
+        for (i = 0; i < count; ++i) {
+            te_epi_hi4(e, ch, index + i * stride, acc[4 * i], acc[4 * i + 1], acc[4 * i + 2],
+                       acc[4 * i + 3]);
+        }
+        return;
+    }
+#define TE_EPI_RUN_ASM(OFF, OUT, SAT)                                                            \
+    "ldr    %[a], [%[acc]], #4\n\t"                                                               \
+    "ldrd   %[lo], %[hi], [%[ch], #" OFF "]\n\t"                                                  \
+    "ldr    %[m], [%[ch], #" OFF "+8]\n\t"                                                        \
+    "ldrb   %[sh], [%[ch], #" OFF "+16]\n\t"                                                      \
+    "smlal  %[lo], %[hi], %[a], %[m]\n\t"                                                         \
+    "asr    %[hi], %[hi], %[sh]\n\t" SAT "strb   %[hi], [%[out], #" OUT "]\n\t"
+#define TE_EPI_RUN_LOOP(SAT)                                                                     \
+    "1:\n\t" TE_EPI_RUN_ASM("0", "0", SAT) TE_EPI_RUN_ASM("24", "1", SAT)                        \
+        TE_EPI_RUN_ASM("48", "2", SAT) TE_EPI_RUN_ASM("72", "3", SAT)                              \
+    "add    %[out], %[out], %[stride]\n\t"                                                        \
+    "subs   %[n], %[n], #1\n\t"                                                                   \
+    "bne    1b\n\t"
+#define TE_EPI_RUN_OPERANDS                                                                      \
+    : [a] "=&r"(a), [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [sh] "=&r"(sh),               \
+      [acc] "+r"(acc), [out] "+r"(out), [n] "+r"(count)                                          \
+    : [ch] "r"(ch), [d] "r"(d), [stride] "r"(stride)                                            \
+    : "cc", "memory"
+    TE_PATH_HIT(TE_PATH_EPI_HI);
+    if (e->sat4) {
+        __asm__ volatile(TE_EPI_RUN_LOOP("usat   %[hi], #4, %[hi]\n\t") TE_EPI_RUN_OPERANDS);
+    } else if (d == 0u) {
+        __asm__ volatile(TE_EPI_RUN_LOOP("usat   %[hi], #8, %[hi]\n\t") TE_EPI_RUN_OPERANDS);
+    } else {
+        __asm__ volatile(TE_EPI_RUN_LOOP("usat   %[hi], #8, %[hi]\n\tlsr    %[hi], %[hi], %[d]\n\t")
+                             TE_EPI_RUN_OPERANDS);
+    }
+#undef TE_EPI_RUN_OPERANDS
+#undef TE_EPI_RUN_LOOP
+#undef TE_EPI_RUN_ASM
+#else
+    int32_t i;
+    const int32_t index = (int32_t)(out - e->out_code);
+    for (i = 0; i < count; ++i) {
+        te_epi_hi4(e, ch, index + i * stride, acc[4 * i], acc[4 * i + 1], acc[4 * i + 2],
+                   acc[4 * i + 3]);
+    }
+#endif
+}
+
+/* The assembly above reads te_epi_ch at fixed offsets. */
+typedef char te_epi_ch_layout_check[(sizeof(te_epi_ch) == 24 && offsetof(te_epi_ch, mult) == 8 &&
+                                     offsetof(te_epi_ch, shift) == 16)
+                                        ? 1
+                                        : -1];
+
+/*
+ * out[index] = te_requantize(acc, ... channel c ...) for paths that visit outputs one by one:
+ * derives the channel's constants on the spot.
  */
 static inline void te_epilogue_store(const te_epilogue *e, int32_t index, int32_t c, int32_t acc)
 {
-    int64_t r = 0;
-    int32_t rmult = 0;
-    int32_t rpre = 0;
-    int32_t v;
-    if (e->residual_code != NULL) {
-        r = e->residual_code[index];
-        rmult = e->residual_multiplier[c];
-        rpre = e->residual_pre_shift[c];
-    } else if (e->residual_int32 != NULL) {
-        r = e->residual_int32[index];
-        rmult = e->residual_multiplier[c];
-        rpre = e->residual_pre_shift[c];
-    }
-    v = te_requantize(acc, e->bias[c], e->multiplier[c], e->pre_shift[c], e->shift[c], r, rmult,
-                      rpre, e->lo, e->hi);
-    if (e->out_code != NULL) {
-        e->out_code[index] = (uint8_t)v; /* lo >= 0 and hi <= 255 were checked */
-    } else {
-        e->out_int32[index] = v;
-    }
+    te_epi_ch ch;
+    te_epi_prepare(e, c, &ch);
+    te_epi_store_run(e, &ch, index, &acc, 1);
 }
 
 static inline int te_is_aligned4(const void *p)
@@ -334,6 +799,65 @@ static inline int te_requant_has_null(const te_requant *rq)
 }
 
 /*
+ * The fastest epilogue mode (see te_epi_mode) that the whole table of a call allows, and sat_d;
+ * pre_or is the OR of every pre_shift and residual_pre_shift, min_shift the smallest shift
+ * (both gathered by te_epilogue_init's range checks). The common case costs nothing per channel.
+ */
+static inline void te_epi_choose(te_epilogue *e, int32_t channels, int32_t pre_or,
+                                 int32_t min_shift)
+{
+    int32_t d, c, min_hi = min_shift - 32; /* the smallest high-word shift */
+    if (pre_or == 0) {
+        e->mode = min_shift >= 32 ? TE_EPI_HI : TE_EPI_NOPRE;
+        if (min_shift == 31 && e->residual_multiplier == NULL) {
+            /* without a residual, shift 31 doubles t into TE_EPI_HI's form (te_epi_prepare)
+             * where |bias| < 2^60 keeps 2t inside int64: |2t| < 2 * (2^60 + 2^30) + 2^62 */
+            e->mode = TE_EPI_HI;
+            for (c = 0; c < channels; ++c) {
+                if (e->shift[c] == 31 && (e->bias[c] >= ((int64_t)1 << 60) ||
+                                          e->bias[c] <= -((int64_t)1 << 60))) {
+                    e->mode = TE_EPI_NOPRE;
+                }
+            }
+            min_hi = 0;
+        }
+    } else {
+        /* r_max * |rmult| bounds |r * rmult|: r is a code (<= 255) or an int32 */
+        const uint64_t r_max = e->residual_code != NULL ? 255u
+                               : (e->residual_int32 != NULL ? ((uint64_t)1 << 31) : 0u);
+        e->mode = TE_EPI_SHIFTED;
+        min_hi = 62;
+        for (c = 0; c < channels && e->mode == TE_EPI_SHIFTED; ++c) {
+            const uint32_t sh = (uint32_t)e->shift[c];
+            const uint32_t pre = (uint32_t)e->pre_shift[c];
+            const int32_t rm = e->residual_multiplier != NULL ? e->residual_multiplier[c] : 0;
+            const int64_t b = e->bias[c];
+            const uint64_t z_max = (uint64_t)(b < 0 ? -b : b) + ((uint64_t)1 << (sh - 1u)) +
+                                   r_max * (uint64_t)(rm < 0 ? -(int64_t)rm : rm);
+            if ((e->residual_pre_shift != NULL && e->residual_pre_shift[c] != 0) ||
+                pre + sh < 32u || z_max > ((uint64_t)1 << 62) >> pre) {
+                e->mode = TE_EPI_GENERAL;
+            }
+            min_hi = te_min_i32(min_hi, (int32_t)(pre + sh) - 32);
+        }
+    }
+    /* sat_d: a Code output [0, 2^b - 1]; USAT #8 for b = 8, USAT #4 for b = 4, otherwise
+     * USAT #8 and >> (8 - b) if every high-word shift is at least 8 - b */
+    e->sat_d = -1;
+    e->sat4 = 0;
+    if ((e->mode == TE_EPI_HI || e->mode == TE_EPI_SHIFTED) && e->out_code != NULL && e->lo == 0) {
+        for (d = 0; d < 8 && (255 >> d) != e->hi; ++d) {
+        }
+        if (d == 4) {
+            e->sat_d = 0;
+            e->sat4 = 1;
+        } else if (d < 8 && min_hi >= d) {
+            e->sat_d = d;
+        }
+    }
+}
+
+/*
  * Checks the requantization table, residual and output of a Conv or Dense with channels
  * output channels and fills *e. Pointers first (TE_ERR_NULL_POINTER), then consistency
  * (TE_ERR_BAD_PARAMS): a residual kind without data, residual_multiplier or residual_pre_shift,
@@ -345,7 +869,7 @@ static inline int te_requant_has_null(const te_requant *rq)
 static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const te_requant *rq,
                                          te_operand residual, te_elem output_kind, void *output)
 {
-    int32_t c;
+    int32_t c, pre_or = 0, rpre_or = 0, shift_or = 0, min_shift = TE_SHIFT_MAX;
     if (output == NULL || te_requant_has_null(rq)) {
         return TE_ERR_NULL_POINTER;
     }
@@ -401,7 +925,15 @@ static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const
               !te_pre_shift_ok(e->residual_pre_shift[c])))) {
             return TE_ERR_BAD_PARAMS;
         }
+        pre_or |= rq->pre_shift[c];
+        rpre_or |= e->residual_pre_shift != NULL ? e->residual_pre_shift[c] : 0;
+        shift_or |= rq->shift[c];
+        min_shift = te_min_i32(min_shift, rq->shift[c]);
     }
+    e->any_pre = (uint8_t)(pre_or != 0);
+    e->any_rpre = (uint8_t)(rpre_or != 0);
+    e->small_shifts = (uint8_t)(((shift_or | pre_or | rpre_or) & ~31) == 0);
+    te_epi_choose(e, channels, pre_or | rpre_or, min_shift);
     return TE_OK;
 }
 

@@ -52,7 +52,9 @@ static te_tally g_tally;
 
 static const char *const path_names[TE_PATH_COUNT] = {
     "conv generic", "conv rows", "conv pointwise", "conv depthwise", "conv depthwise 3x3",
-    "dot DSP"};
+    "dot DSP", "conv block", "conv block buffered", "epilogue hi", "epilogue general",
+    "epilogue nopre", "epilogue shifted", "conv depthwise quads", "conv block pairs",
+    "conv block umlal", "dense DSP", "conv block packed"};
 
 /* ---------------------------------------------------------------------------------------------
  * Naive references
@@ -264,7 +266,7 @@ static int32_t finer_multiplier(te_rng *r, int64_t m0, int32_t *p)
 static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_bound,
                        int has_residual)
 {
-    const int32_t mode = te_rng_range(r, 0, 2);
+    const int32_t mode = te_rng_range(r, 0, 4);
     const int64_t span = rq->hi == INT32_MAX ? ((int64_t)1 << 20) : (int64_t)rq->hi;
     int32_t c;
     for (c = 0; c < channels; ++c) {
@@ -295,6 +297,36 @@ static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_
             g_rmult[c] = finer_multiplier(r, m / te_rng_range(r, 1, 64), &q) *
                          (te_rng_chance(r, 1, 4) ? -1 : 1);
             g_rpre[c] = (int8_t)q;
+        } else if (mode == 3) {
+            /* natural: no pre-shifts and shifts >= 31 (the kernels' TE_EPI_HI epilogue) */
+            int32_t sh = te_rng_range(r, 31, span > 255 ? 41 : 46); /* 31: TE_EPI_HI doubled */
+            int64_t m = (span << sh) / (acc_bound / 2 + 1);
+            if (m >= ((int64_t)1 << 30)) {
+                m = ((int64_t)1 << 30) - 1;
+            }
+            g_shift[c] = (int8_t)sh;
+            g_pre[c] = 0;
+            g_mult[c] = (int32_t)m * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            g_bias[c] = (int64_t)te_rng_range(r, -(int32_t)(acc_bound / 4),
+                                              (int32_t)(acc_bound / 4)) * m;
+            g_rmult[c] = (int32_t)(m / te_rng_range(r, 1, 64)) * (te_rng_chance(r, 1, 4) ? -1 : 1);
+            g_rpre[c] = 0;
+        } else if (mode == 4) {
+            /* a residual block's table: the residual at its natural scale (no residual
+             * pre-shift), the product pre-shifted (the kernels' TE_EPI_SHIFTED epilogue) */
+            int32_t sh = te_rng_range(r, 20, span > 255 ? 36 : 40);
+            int32_t p = te_rng_range(r, 0, 14);
+            int64_t m = (span << sh) / (acc_bound / 2 + 1);
+            if (m >= ((int64_t)1 << 30)) {
+                m = ((int64_t)1 << 30) - 1;
+            }
+            g_shift[c] = (int8_t)sh;
+            g_mult[c] = finer_multiplier(r, m, &p) * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            g_pre[c] = (int8_t)p;
+            g_bias[c] = (int64_t)te_rng_range(r, -(int32_t)(acc_bound / 4),
+                                              (int32_t)(acc_bound / 4)) * m;
+            g_rmult[c] = te_rng_range(r, -(1 << 29), 1 << 29);
+            g_rpre[c] = 0;
         } else {
             g_shift[c] = (int8_t)te_rng_range(r, 1, 62);
             g_pre[c] = (int8_t)(te_rng_chance(r, 1, 8) ? te_rng_range(r, 41, 62)
@@ -415,6 +447,8 @@ typedef enum {
     SHAPE_GROUPED,
     SHAPE_DENSE_KXK,
     SHAPE_FIRST_LAYER,
+    SHAPE_WIDE,
+    SHAPE_WIDE_POINTWISE,
     SHAPE_COUNT
 } shape_class;
 
@@ -463,6 +497,23 @@ static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
         cout_g = te_rng_range(r, 1, 16);
         max_pad = 5;
         break;
+    case SHAPE_WIDE: /* windows too large for the block path's scratch: the rows path */
+        p->in.height = te_rng_range(r, 2, 6);
+        p->in.width = te_rng_range(r, 2, 6);
+        p->kernel_h = te_rng_range(r, 2, 3);
+        p->kernel_w = 3;
+        p->groups = 1;
+        cin_g = te_rng_range(r, 120, 200);
+        cout_g = te_rng_range(r, 1, 6);
+        break;
+    case SHAPE_WIDE_POINTWISE: /* likewise for 1x1: the pointwise path */
+        p->in.height = te_rng_range(r, 1, 4);
+        p->in.width = te_rng_range(r, 1, 4);
+        p->kernel_h = p->kernel_w = 1;
+        p->groups = 1;
+        cin_g = te_rng_range(r, 600, 900);
+        cout_g = te_rng_range(r, 1, 6);
+        break;
     default:
         p->groups = te_rng_range(r, 1, 4);
         cin_g = te_rng_range(r, 1, 9);
@@ -477,7 +528,7 @@ static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
                    &p->out.width)) {
         return 0;
     }
-    if (cls == SHAPE_POINTWISE) {
+    if (cls == SHAPE_POINTWISE || cls == SHAPE_WIDE_POINTWISE) {
         p->pad_top = p->pad_left = 0; /* kernel 1 => cap 0 already; keep it explicit */
     }
     return p->in.height * p->in.width * p->in.channels <= MAX_IN &&
@@ -966,8 +1017,22 @@ static void check_paths(void)
     int32_t i;
     for (i = 0; i < (int32_t)TE_PATH_COUNT; ++i) {
 #if !defined(__ARM_FEATURE_DSP)
-        if (i == (int32_t)TE_PATH_DOT_DSP) {
+        if (i == (int32_t)TE_PATH_DOT_DSP || i == (int32_t)TE_PATH_CONV_DEPTHWISE_QUADS ||
+            i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "DSP path ran without DSP");
+            continue;
+        }
+#endif
+        /* each target has one kind of block kernel: plain C (host, RISC-V, Cortex-M0), UMLAL
+         * (Armv7-M without DSP: Cortex-M3) or DSP (the dot DSP path) */
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+        if (i == (int32_t)TE_PATH_CONV_BLOCK_PAIR) {
+            continue;
+        }
+#endif
+#if !(defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2) || defined(__ARM_FEATURE_DSP)
+        if (i == (int32_t)TE_PATH_CONV_BLOCK_UMLAL) {
+            TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "UMLAL path ran on another target");
             continue;
         }
 #endif

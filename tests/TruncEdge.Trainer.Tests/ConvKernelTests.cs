@@ -15,6 +15,9 @@ public class ConvKernelTests
         new ConvGeometry(4, 8, 1, 1, 1, 2, 2, 0, 0, 0, 0, 2, 6, 6),
         new ConvGeometry(1, 4, 1, 10, 4, 2, 2, 4, 1, 5, 1, 2, 12, 6),
         new ConvGeometry(2, 3, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+        new ConvGeometry(3, 5, 1, 3, 3, 2, 2, 1, 1, 1, 1, 3, 8, 6),
+        new ConvGeometry(3, 4, 1, 1, 1, 2, 2, 0, 0, 0, 0, 2, 4, 2),
+        new ConvGeometry(2, 2, 1, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 2),
     };
 
     [Theory]

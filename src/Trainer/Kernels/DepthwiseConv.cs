@@ -1,4 +1,6 @@
+using System.Buffers;
 using TruncEdge.Trainer.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace TruncEdge.Trainer.Kernels;
 
@@ -12,6 +14,11 @@ public static class DepthwiseConv
 {
     public static void Forward(ComputeContext ctx, ConvGeometry g, float[] x, float[] w, float[] y)
     {
+        if (IsSame(g))
+        {
+            SameForward(ctx, g, x, w, y);
+            return;
+        }
         int n = g.Batch, kk = g.KernelH * g.KernelW;
         ctx.ForRange(g.OutChannels * n, Math.Max(1, 4096 / Math.Max(1, g.OutPlane * kk)), (p0, p1) =>
         {
@@ -44,6 +51,11 @@ public static class DepthwiseConv
 
     public static void BackwardData(ComputeContext ctx, ConvGeometry g, float[] w, float[] dy, float[] dx)
     {
+        if (IsSame(g))
+        {
+            SameBackwardData(ctx, g, w, dy, dx);
+            return;
+        }
         int n = g.Batch, kk = g.KernelH * g.KernelW;
         ctx.ForRange(g.InChannels * n, Math.Max(1, 4096 / Math.Max(1, g.OutPlane * kk)), (p0, p1) =>
         {
@@ -77,6 +89,11 @@ public static class DepthwiseConv
     /// <summary>dw += sum over samples and positions of dy * x (accumulated).</summary>
     public static void BackwardWeight(ComputeContext ctx, ConvGeometry g, float[] x, float[] dy, float[] dw)
     {
+        if (IsSame(g))
+        {
+            SameBackwardWeight(ctx, g, x, dy, dw);
+            return;
+        }
         int n = g.Batch, kk = g.KernelH * g.KernelW;
         ctx.ForRange(g.OutChannels, Math.Max(1, 4096 / Math.Max(1, n * g.OutPlane * kk)), (c0, c1) =>
         {
@@ -108,6 +125,114 @@ public static class DepthwiseConv
                     }
                     dw[c * kk + ij] += (float)acc;
                 }
+            }
+        });
+    }
+
+    /// <summary>Stride 1 with an output as large as the input: every tap is one shifted copy of the
+    /// channel's whole [N, H, W] block (padded positions zeroed) and one long vector
+    /// multiply-add, instead of short per-row loops.</summary>
+    private static bool IsSame(ConvGeometry g) =>
+        g.StrideH == 1 && g.StrideW == 1 && g.OutHeight == g.Height && g.OutWidth == g.Width;
+
+    /// <summary>t = block of channel c shifted by tap ij (t[q] = src[q + delta]), zero where the
+    /// tap reads padding.</summary>
+    private static void Shifted(ConvGeometry g, float[] src, int c, int ij, Span<float> t)
+    {
+        int len = g.Batch * g.InPlane;
+        int di = ij / g.KernelW - g.PadTop, dj = ij % g.KernelW - g.PadLeft;
+        int delta = di * g.Width + dj;
+        int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
+        t[..lo].Clear();
+        if (hi > lo)
+        {
+            src.AsSpan(c * len + lo + delta, hi - lo).CopyTo(t[lo..hi]);
+        }
+        t[hi..].Clear();
+        Im2Col.ZeroPadded(g.Height, g.Width, t, g.Batch, di, dj);
+    }
+
+    private static void SameForward(ComputeContext ctx, ConvGeometry g, float[] x, float[] w, float[] y)
+    {
+        int len = g.Batch * g.InPlane, kk = g.KernelH * g.KernelW;
+        ctx.For(g.OutChannels, c =>
+        {
+            var t = ArrayPool<float>.Shared.Rent(len);
+            try
+            {
+                var yc = y.AsSpan(c * len, len);
+                yc.Clear();
+                for (int ij = 0; ij < kk; ij++)
+                {
+                    Shifted(g, x, c, ij, t.AsSpan(0, len));
+                    TensorPrimitives.MultiplyAdd(t.AsSpan(0, len), w[c * kk + ij], yc, yc);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(t);
+            }
+        });
+    }
+
+    private static void SameBackwardWeight(ComputeContext ctx, ConvGeometry g, float[] x, float[] dy, float[] dw)
+    {
+        int len = g.Batch * g.InPlane, kk = g.KernelH * g.KernelW;
+        ctx.For(g.OutChannels, c =>
+        {
+            var t = ArrayPool<float>.Shared.Rent(len);
+            try
+            {
+                var dyc = dy.AsSpan(c * len, len);
+                for (int ij = 0; ij < kk; ij++)
+                {
+                    Shifted(g, x, c, ij, t.AsSpan(0, len));
+                    double s = 0;
+                    for (int b = 0; b < len; b += 4096)
+                    {
+                        int n = Math.Min(4096, len - b);
+                        s += TensorPrimitives.Dot(t.AsSpan(b, n), dyc.Slice(b, n));
+                    }
+                    dw[c * kk + ij] += (float)s;
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(t);
+            }
+        });
+    }
+
+    private static void SameBackwardData(ComputeContext ctx, ConvGeometry g, float[] w, float[] dy, float[] dx)
+    {
+        int len = g.Batch * g.InPlane, kk = g.KernelH * g.KernelW;
+        ctx.For(g.InChannels, c =>
+        {
+            var t = ArrayPool<float>.Shared.Rent(len);
+            try
+            {
+                var dxc = dx.AsSpan(c * len, len);
+                dxc.Clear();
+                var dyc = dy.AsSpan(c * len, len);
+                for (int ij = 0; ij < kk; ij++)
+                {
+                    // dx[q + delta] += w * dy[q] for the positions q whose tap reads inside the image.
+                    int di = ij / g.KernelW - g.PadTop, dj = ij % g.KernelW - g.PadLeft;
+                    int delta = di * g.Width + dj;
+                    var tt = t.AsSpan(0, len);
+                    TensorPrimitives.Multiply(dyc, w[c * kk + ij], tt);
+                    Im2Col.ZeroPadded(g.Height, g.Width, tt, g.Batch, di, dj);
+                    int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
+                    if (hi > lo)
+                    {
+                        var d = dxc.Slice(lo + delta, hi - lo);
+                        TensorPrimitives.Add(d, tt[lo..hi], d);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(t);
             }
         });
     }

@@ -19,6 +19,11 @@ public static class Im2Col
             ShiftForward(g, x, n0, n1, col);
             return;
         }
+        if (IsParitySplittable(g))
+        {
+            ParityForward(g, x, n0, n1, col);
+            return;
+        }
         int kk = g.KernelH * g.KernelW;
         int rows = g.InChannels * kk;
         int oh = g.OutHeight, ow = g.OutWidth, h = g.Height, w = g.Width, n = g.Batch;
@@ -98,6 +103,11 @@ public static class Im2Col
             ShiftBackward(g, col, n0, n1, dx);
             return;
         }
+        if (IsParitySplittable(g))
+        {
+            ParityBackward(g, col, n0, n1, dx);
+            return;
+        }
         int kk = g.KernelH * g.KernelW;
         int oh = g.OutHeight, ow = g.OutWidth, h = g.Height, w = g.Width, n = g.Batch;
         int positions = (n1 - n0) * oh * ow;
@@ -166,7 +176,7 @@ public static class Im2Col
                 x.AsSpan(src0 + lo + delta, hi - lo).CopyTo(dst[lo..hi]);
             }
             dst[hi..].Clear();
-            ZeroPadded(g, dst, n1 - n0, di, dj);
+            ZeroPadded(g.Height, g.Width, dst, n1 - n0, di, dj);
         }
     }
 
@@ -178,7 +188,7 @@ public static class Im2Col
             int c = r / kk, di = r % kk / g.KernelW - g.PadTop, dj = r % g.KernelW - g.PadLeft;
             int delta = di * g.Width + dj;
             var src = col.AsSpan(r * len, len);
-            ZeroPadded(g, src, n1 - n0, di, dj);
+            ZeroPadded(g.Height, g.Width, src, n1 - n0, di, dj);
             int dst0 = (c * g.Batch + n0) * hw;
             int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
             if (hi > lo)
@@ -191,9 +201,8 @@ public static class Im2Col
 
     /// <summary>Zeroes the positions (image, y, x) of a shifted block whose source (y + di, x + dj)
     /// lies outside the image.</summary>
-    private static void ZeroPadded(ConvGeometry g, Span<float> block, int images, int di, int dj)
+    internal static void ZeroPadded(int h, int w, Span<float> block, int images, int di, int dj)
     {
-        int h = g.Height, w = g.Width;
         for (int b = 0; b < images; b++)
         {
             var img = block.Slice(b * h * w, h * w);
@@ -214,6 +223,109 @@ public static class Im2Col
                     row[..Math.Min(w, -dj)].Clear();
                 }
             }
+        }
+    }
+
+    /// <summary>Stride 2 on an even-sized input with an output half its size (e.g. 3x3 with
+    /// padding 1; a 1x1 kernel reads one plane only and keeps the plain path): split the input into its four parity planes x[2y + p, 2x + q]; tap (i, j) then
+    /// reads one plane shifted by ((i - PadTop) >> 1, (j - PadLeft) >> 1), a "same"-size shift
+    /// handled like <see cref="IsShiftable"/>: one long copy per row instead of strided gathers.</summary>
+    private static bool IsParitySplittable(ConvGeometry g) =>
+        g.StrideH == 2 && g.StrideW == 2 && g.KernelH * g.KernelW > 1 && g.Height % 2 == 0 && g.Width % 2 == 0
+        && g.OutHeight == g.Height / 2 && g.OutWidth == g.Width / 2;
+
+    private static void ParityForward(ConvGeometry g, float[] x, int n0, int n1, float[] col)
+    {
+        int kk = g.KernelH * g.KernelW, hp = g.Height / 2, wp = g.Width / 2, images = n1 - n0;
+        int len = images * hp * wp;
+        var planes = System.Buffers.ArrayPool<float>.Shared.Rent(g.InChannels * 4 * len);
+        try
+        {
+            // planes[(c * 4 + p * 2 + q) * len + (b - n0) * hp * wp + y * wp + x] = x[c, b, 2y + p, 2x + q]
+            for (int c = 0; c < g.InChannels; c++)
+            {
+                for (int b = n0; b < n1; b++)
+                {
+                    int src = (c * g.Batch + b) * g.InPlane;
+                    for (int y = 0; y < g.Height; y++)
+                    {
+                        int p = y & 1, dst = (c * 4 + p * 2) * len + (b - n0) * hp * wp + (y >> 1) * wp;
+                        int row = src + y * g.Width;
+                        for (int xx = 0; xx < wp; xx++)
+                        {
+                            planes[dst + xx] = x[row + 2 * xx];
+                            planes[dst + len + xx] = x[row + 2 * xx + 1];
+                        }
+                    }
+                }
+            }
+            for (int r = 0; r < g.InChannels * kk; r++)
+            {
+                int c = r / kk, a = r % kk / g.KernelW - g.PadTop, e = r % g.KernelW - g.PadLeft;
+                int di = a >> 1, dj = e >> 1;
+                int plane = (c * 4 + (a & 1) * 2 + (e & 1)) * len;
+                int delta = di * wp + dj;
+                var dst = col.AsSpan(r * len, len);
+                int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
+                dst[..lo].Clear();
+                if (hi > lo)
+                {
+                    planes.AsSpan(plane + lo + delta, hi - lo).CopyTo(dst[lo..hi]);
+                }
+                dst[hi..].Clear();
+                ZeroPadded(hp, wp, dst, images, di, dj);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(planes);
+        }
+    }
+
+    private static void ParityBackward(ConvGeometry g, float[] col, int n0, int n1, float[] dx)
+    {
+        int kk = g.KernelH * g.KernelW, hp = g.Height / 2, wp = g.Width / 2, images = n1 - n0;
+        int len = images * hp * wp;
+        var planes = System.Buffers.ArrayPool<float>.Shared.Rent(g.InChannels * 4 * len);
+        try
+        {
+            planes.AsSpan(0, g.InChannels * 4 * len).Clear();
+            for (int r = 0; r < g.InChannels * kk; r++)
+            {
+                int c = r / kk, a = r % kk / g.KernelW - g.PadTop, e = r % g.KernelW - g.PadLeft;
+                int di = a >> 1, dj = e >> 1;
+                int plane = (c * 4 + (a & 1) * 2 + (e & 1)) * len;
+                int delta = di * wp + dj;
+                var src = col.AsSpan(r * len, len);
+                ZeroPadded(hp, wp, src, images, di, dj);
+                int lo = Math.Min(len, Math.Max(0, -delta)), hi = Math.Max(lo, Math.Min(len, len - delta));
+                if (hi > lo)
+                {
+                    var d = planes.AsSpan(plane + lo + delta, hi - lo);
+                    TensorPrimitives.Add(d, src[lo..hi], d);
+                }
+            }
+            for (int c = 0; c < g.InChannels; c++)
+            {
+                for (int b = n0; b < n1; b++)
+                {
+                    int dst = (c * g.Batch + b) * g.InPlane;
+                    for (int y = 0; y < g.Height; y++)
+                    {
+                        int p = y & 1, src = (c * 4 + p * 2) * len + (b - n0) * hp * wp + (y >> 1) * wp;
+                        int row = dst + y * g.Width;
+                        for (int xx = 0; xx < wp; xx++)
+                        {
+                            dx[row + 2 * xx] += planes[src + xx];
+                            dx[row + 2 * xx + 1] += planes[src + len + xx];
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(planes);
         }
     }
 }
