@@ -63,7 +63,7 @@ public sealed class TrainCommand(CommandContext context)
                     : TrainingSession.Create(options);
                 result = Train(session, options);
             }
-            catch (Exception e) when (e is ArgumentException or CheckpointException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+            catch (Exception e) when (e is ArgumentException or CheckpointException or TruncEdge.Trainer.Data.DataSetException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
             {
                 throw new DiagnosticException("TE6000", e.Message);
             }
