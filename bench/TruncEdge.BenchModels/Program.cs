@@ -1,4 +1,3 @@
-using System.Globalization;
 using TruncEdge.Model.Building;
 using TruncEdge.Model.Graph;
 using TruncEdge.Model.Onnx;

@@ -55,21 +55,26 @@ typedef struct {
  * channels); it also takes an eighth of that for a buffered window. A firmware with a tight stack
  * can lower it (-DTE_CONV_SCRATCH_BYTES=...); a layer whose 4 channels do not fit takes the rows
  * or pointwise path (no scratch, slower). The default fits a 3x3 conv with 64 input channels
- * (ResNet-8's largest), 4608 bytes; on Armv6-M (Cortex-M0, whose boards often have 2 KB of
- * stack) 512 bytes.
+ * (ResNet-8's largest), 4608 bytes.
  */
 #ifndef TE_CONV_SCRATCH_BYTES
-#if defined(__ARM_ARCH_6M__)
-#define TE_CONV_SCRATCH_BYTES 512 /* Cortex-M0/M0+ parts have little RAM and stack */
-#else
 #define TE_CONV_SCRATCH_BYTES 4608
+#endif
+
+/* The block path needs TE_CONV_SCRATCH_BYTES of stack; Armv6-M parts (Cortex-M0/M0+) often have
+ * 2 KB of stack in all, so there it is left out by default (the rows path runs instead). */
+#ifndef TE_CONV_BLOCK_PATH
+#if defined(__ARM_ARCH_6M__)
+#define TE_CONV_BLOCK_PATH 0
+#else
+#define TE_CONV_BLOCK_PATH 1
 #endif
 #endif
 
 /* ---------------------------------------------------------------------------------------------
  * Generic path: any groups; per pixel and group, sum(x) once, then one dot per tap per channel.
  * ------------------------------------------------------------------------------------------- */
-static void conv_generic(const te_conv_ctx *cx)
+TE_NOINLINE static void conv_generic(const te_conv_ctx *cx)
 {
     const te_conv_params *p = cx->p;
     const int32_t in_w = p->in.width;
@@ -119,7 +124,7 @@ static void conv_generic(const te_conv_ctx *cx)
 /* ---------------------------------------------------------------------------------------------
  * Rows path (G == 1): a clipped window row is one contiguous run in the input and the codes.
  * ------------------------------------------------------------------------------------------- */
-static void conv_rows(const te_conv_ctx *cx)
+TE_NOINLINE static void conv_rows(const te_conv_ctx *cx)
 {
     const te_conv_params *p = cx->p;
     const int32_t in_w = p->in.width;
@@ -177,7 +182,7 @@ static void conv_rows(const te_conv_ctx *cx)
 /* ---------------------------------------------------------------------------------------------
  * Pointwise path (1x1, no padding, G == 1, every position inside): a dense layer per pixel.
  * ------------------------------------------------------------------------------------------- */
-static void conv_pointwise(const te_conv_ctx *cx)
+TE_NOINLINE static void conv_pointwise(const te_conv_ctx *cx)
 {
     const te_conv_params *p = cx->p;
     const int32_t cin = p->in.channels;
@@ -224,6 +229,90 @@ static int32_t depthwise_window(const te_conv_ctx *cx, const uint8_t *x_channel,
     return acc;
 }
 
+/*
+ * Depthwise 3x3, one output channel per input channel, channel by channel (the targets without
+ * DSP, and the channels the DSP quads leave): the channel's plane is copied once, zero-padded,
+ * into a stack buffer, so that every window is inside it (no clipping) and its nine taps are
+ * three row pointers at offsets 0, 1, 2. Returns 0 when the padded plane does not fit.
+ */
+#if defined(__ARM_ARCH_6M__)
+#define TE_DW_PLANE_BYTES 256 /* small stacks */
+#else
+#define TE_DW_PLANE_BYTES 1024
+#endif
+
+TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_start)
+{
+    const te_conv_params *p = cx->p;
+    const int32_t cin = p->in.channels;
+    /* padded plane: every input position a window reaches */
+    const int64_t ph = (int64_t)(p->out.height - 1) * p->stride_h + 3;
+    const int64_t pw = (int64_t)(p->out.width - 1) * p->stride_w + 3;
+    const int hi1 = te_epi_hi4_ok(&cx->e);
+    const int32_t n = (int32_t)cx->n;
+    uint8_t plane[TE_DW_PLANE_BYTES];
+    int32_t oc;
+    if (p->kernel_h != 3 || p->kernel_w != 3 || cx->cout_g != 1 || ph * pw > TE_DW_PLANE_BYTES) {
+        return 0;
+    }
+    TE_PATH_HIT(TE_PATH_CONV_DEPTHWISE_PLANE);
+    for (oc = c_start; oc < p->out.channels; ++oc) {
+        const uint8_t *w = cx->codes + oc * 9;
+        const int32_t s0 = 2 * (int32_t)(w[0] >> cx->code_shift) - n;
+        const int32_t s1 = 2 * (int32_t)(w[1] >> cx->code_shift) - n;
+        const int32_t s2 = 2 * (int32_t)(w[2] >> cx->code_shift) - n;
+        const int32_t s3 = 2 * (int32_t)(w[3] >> cx->code_shift) - n;
+        const int32_t s4 = 2 * (int32_t)(w[4] >> cx->code_shift) - n;
+        const int32_t s5 = 2 * (int32_t)(w[5] >> cx->code_shift) - n;
+        const int32_t s6 = 2 * (int32_t)(w[6] >> cx->code_shift) - n;
+        const int32_t s7 = 2 * (int32_t)(w[7] >> cx->code_shift) - n;
+        const int32_t s8 = 2 * (int32_t)(w[8] >> cx->code_shift) - n;
+        te_epi_ch ch;
+        int32_t r, i, oh, ow;
+
+        /* Step 1: the channel's padded plane and epilogue constants. */
+        for (r = 0; r < (int32_t)ph; ++r) {
+            const int32_t ih = r - p->pad_top;
+            uint8_t *row = plane + r * pw;
+            if (ih < 0 || ih >= p->in.height) {
+                for (i = 0; i < (int32_t)pw; ++i) {
+                    row[i] = 0;
+                }
+            } else {
+                const uint8_t *x = cx->input + (ih * p->in.width) * cin + oc;
+                for (i = 0; i < (int32_t)pw; ++i) {
+                    const int32_t iw = i - p->pad_left;
+                    row[i] = (iw >= 0 && iw < p->in.width) ? x[iw * cin] : 0;
+                }
+            }
+        }
+        te_epi_prepare(&cx->e, oc, &ch);
+
+        /* Step 2: every pixel; nine taps at offsets 0, 1, 2 of three rows. */
+        for (oh = 0; oh < p->out.height; ++oh) {
+            const uint8_t *x0 = plane + oh * p->stride_h * pw;
+            const uint8_t *x1 = x0 + pw, *x2 = x1 + pw;
+            int32_t index = oh * p->out.width * p->out.channels + oc;
+            for (ow = 0; ow < p->out.width; ++ow) {
+                int32_t acc = s0 * x0[0] + s1 * x0[1] + s2 * x0[2];
+                acc += s3 * x1[0] + s4 * x1[1] + s5 * x1[2];
+                acc += s6 * x2[0] + s7 * x2[1] + s8 * x2[2];
+                if (hi1) {
+                    cx->e.out_code[index] =
+                        (uint8_t)te_epi_hi(&cx->e, te_mla64(ch.base, acc, ch.mult), ch.shift);
+                } else {
+                    te_epi_store_run(&cx->e, &ch, index, &acc, 1);
+                }
+                x0 += p->stride_w;
+                x1 += p->stride_w;
+                x2 += p->stride_w;
+                index += p->out.channels;
+            }
+        }
+    }
+    return 1;
+}
+
 static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
 {
     const te_conv_params *p = cx->p;
@@ -233,6 +322,7 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
     const int32_t row = p->in.width * cin; /* input row stride */
     const int32_t n = (int32_t)cx->n;
     const int is_3x3 = p->kernel_h == 3 && p->kernel_w == 3;
+    const int hi1 = te_epi_hi4_ok(&cx->e); /* TE_EPI_HI, Code output, no residual */
     int32_t oh_lo, oh_hi, ow_lo, ow_hi, oc, oh, ow;
 
     /* Output pixels whose window needs no clipping. */
@@ -246,11 +336,13 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
 
     TE_PATH_HIT(TE_PATH_CONV_DEPTHWISE);
     for (oc = c_start; oc < cout; ++oc) {
+        te_epi_ch ch; /* the channel's epilogue constants, once */
         const uint8_t *x_channel = cx->input + oc / cx->cout_g; /* cin_g == 1: input channel g */
         const uint8_t *w = cx->codes + oc * taps;
         int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0;
 
-        /* Step 1: the nine levels of a 3x3 kernel, once per channel. */
+        /* Step 1: the nine levels of a 3x3 kernel and the epilogue constants, once per channel. */
+        te_epi_prepare(&cx->e, oc, &ch);
         if (is_3x3) {
             s0 = 2 * (int32_t)(w[0] >> cx->code_shift) - n;
             s1 = 2 * (int32_t)(w[1] >> cx->code_shift) - n;
@@ -281,19 +373,25 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
                 } else {
                     acc = depthwise_window(cx, x_channel, w, oh, ow);
                 }
-                te_epilogue_store(&cx->e, index, oc, acc);
+                if (hi1) {
+                    cx->e.out_code[index] = (uint8_t)te_epi_hi(&cx->e, te_mla64(ch.base, acc, ch.mult),
+                                                               ch.shift);
+                } else {
+                    te_epi_store_run(&cx->e, &ch, index, &acc, 1);
+                }
             }
         }
     }
 }
 
+#if TE_CONV_BLOCK_PATH
 /* =============================================================================================
  * The block path (groups == 1): weights expanded once per call, windows streamed
  * ============================================================================================= */
 
 /*
- * the weight-stationary path of te_conv2d for groups == 1 (3x3, 1x1, strided,
- * the 10x4 first layer of DS-CNN, ...). Same integers as te_conv2d.c's definition:
+ * The weight-stationary path for groups == 1 (3x3, 1x1, strided, the 10x4 first layer of DS-CNN,
+ * ...). Same integers as the definition at the top:
  *
  *   acc[oh][ow][oc] = sum_{kh, kw, ci} s[oc][kh][kw][ci] * x[oh*SH + kh - PT][ow*SW + kw - PL][ci]
  *
@@ -306,9 +404,10 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
  * Step 3: the epilogue of the quad's four outputs, with constants derived once per block.
  *
  * The levels are the real signed weights, so acc = sum s * x directly: no sum(x) term, and every
- * partial sum is bounded by the compiler's proof (sum |s| * x_max < 2^31) in any order. Weight
- * bytes past a row's kernel_w * Cin (the row is padded to a multiple of 4) get level 0, so the
- * input bytes they meet add nothing.
+ * partial sum is bounded by the compiler's proof (sum |s| * x_max < 2^31) in any order (the
+ * UMLAL and packed forms below use the unsigned codes and the split instead). Weight bytes past
+ * a row's kernel_w * Cin (the row is padded to a multiple of 4) get level 0, so the input bytes
+ * they meet add nothing.
  *
  * Window rows at the border: with Cin a multiple of 4 a clipped row is still whole groups of 4
  * (taps [kw0, kw1) are bytes [kw0 * Cin, kw1 * Cin)), read in place. Otherwise the pixel's window
@@ -707,7 +806,13 @@ static void mac_quad_rows2(const uint8_t *const *x, int32_t x_stride, const uint
         const int16_t *s = (const int16_t *)(const void *)(w + r * w_stride);
         const uint8_t *x0 = x[0] + r * x_stride, *x1 = x[1] + r * x_stride;
         const uint8_t *end = x0 + len;
-        for (; x0 < end; ++x0, ++x1, s += 4) {
+        for (; x0 + 2 <= end; x0 += 2, x1 += 2, s += 8) { /* two bytes per step */
+            TE_PLAIN_MAC4(a, x0[0], s, 0);
+            TE_PLAIN_MAC4(b, x1[0], s, 0);
+            TE_PLAIN_MAC4(a, x0[1], s, 1);
+            TE_PLAIN_MAC4(b, x1[1], s, 1);
+        }
+        if (x0 < end) {
             TE_PLAIN_MAC4(a, *x0, s, 0);
             TE_PLAIN_MAC4(b, *x1, s, 0);
         }
@@ -1023,14 +1128,15 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
     }
     return 1;
 }
+#endif /* TE_CONV_BLOCK_PATH */
 
 /* =============================================================================================
  * The depthwise path for four channels at a time (ARM DSP)
  * ============================================================================================= */
 
 /*
- * the depthwise path of te_conv2d for four channels at a time (ARM DSP), depth
- * multiplier 1 (one output channel per input channel, groups = Cin = Cout):
+ * Depthwise for four channels at a time (ARM DSP), depth multiplier 1 (one output channel per
+ * input channel, groups = Cin = Cout):
  *
  *   acc[oh][ow][c] = sum_{kh, kw} s[c][kh][kw] * x[oh*SH + kh - PT][ow*SW + kw - PL][c]
  *
@@ -1048,8 +1154,8 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
  * Step 3, per output pixel: the taps (3x3 unrolled), then the four outputs.
  *
  * The signed levels are used directly, so every partial sum is bounded by the compiler's proof
- * in any order. Channels past the last whole quad are left to te_conv2d.c's per-channel loop, and
- * so is a layer whose padded rows do not fit the buffer.
+ * in any order. Channels past the last whole quad are left to the per-channel paths above, and so
+ * is a layer whose padded rows do not fit the buffer.
  */
 #if defined(__ARM_FEATURE_DSP)
 
@@ -1369,9 +1475,14 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
 
     /* Step 3: the path for this shape. */
     if (cx.cin_g == 1 && p->groups > 1) {
-        conv_depthwise(&cx, conv_dw_quads(&cx)); /* quads first where the target has DSP */
+        const int32_t done = conv_dw_quads(&cx); /* quads first where the target has DSP */
+        if (done < p->out.channels && !conv_depthwise_plane(&cx, done)) {
+            conv_depthwise(&cx, done);
+        }
+#if TE_CONV_BLOCK_PATH
     } else if (p->groups == 1 && conv_block(&cx)) {
         /* done: the weight-stationary block path */
+#endif
     } else if (p->groups == 1 && p->kernel_h == 1 && p->kernel_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0) {
         conv_pointwise(&cx); /* te_window_ok: pad 0 and a 1x1 kernel keep every tap inside */

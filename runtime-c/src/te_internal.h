@@ -78,7 +78,8 @@ typedef enum {
     TE_PATH_CONV_BLOCK_UMLAL = 14, /* block path, UMLAL channel pairs (Armv7-M without DSP) */
     TE_PATH_DENSE_DSP = 15,       /* te_dense with x split into lanes once (ARM DSP) */
     TE_PATH_CONV_BLOCK_PACKED = 16, /* block path, two channels per 16-bit lane (low bits, DSP) */
-    TE_PATH_COUNT = 17
+    TE_PATH_CONV_DEPTHWISE_PLANE = 17, /* depthwise 3x3 on a zero-padded copy of the plane */
+    TE_PATH_COUNT = 18
 } te_path;
 
 #if defined(TE_TEST_PATH_COUNTERS)
@@ -958,14 +959,28 @@ static inline void te_dense_row(const uint8_t *x, int32_t in_features, const uin
                                 const te_epilogue *e, int32_t out_base)
 {
     const uint32_t xsum = te_sum_u8(x, in_features);
+    const int hi_code = e->mode == TE_EPI_HI && e->out_code != NULL && e->residual_code == NULL &&
+                        e->residual_int32 == NULL;
     int32_t o = 0;
     for (; o + 2 <= out_features; o += 2) {
         const uint8_t *row0 = codes + (size_t)o * (size_t)in_features;
         uint32_t dot0 = 0;
         uint32_t dot1 = 0;
+        te_epi_ch ch[2];
+        int32_t acc[2];
         te_dot2_u8(x, row0, row0 + in_features, in_features, code_shift, &dot0, &dot1);
-        te_epilogue_store(e, out_base + o, o, te_split_acc(dot0, xsum, n));
-        te_epilogue_store(e, out_base + o + 1, o + 1, te_split_acc(dot1, xsum, n));
+        acc[0] = te_split_acc(dot0, xsum, n);
+        acc[1] = te_split_acc(dot1, xsum, n);
+        te_epi_prepare(e, o, &ch[0]);
+        te_epi_prepare(e, o + 1, &ch[1]);
+        if (hi_code) { /* the common case in place; the others in te_epi_store_run */
+            e->out_code[out_base + o] =
+                (uint8_t)te_epi_hi(e, te_mla64(ch[0].base, acc[0], ch[0].mult), ch[0].shift);
+            e->out_code[out_base + o + 1] =
+                (uint8_t)te_epi_hi(e, te_mla64(ch[1].base, acc[1], ch[1].mult), ch[1].shift);
+        } else {
+            te_epi_store_run(e, ch, out_base + o, acc, 2);
+        }
     }
     if (o < out_features) {
         const uint8_t *row = codes + (size_t)o * (size_t)in_features;

@@ -54,7 +54,7 @@ static const char *const path_names[TE_PATH_COUNT] = {
     "conv generic", "conv rows", "conv pointwise", "conv depthwise", "conv depthwise 3x3",
     "dot DSP", "conv block", "conv block buffered", "epilogue hi", "epilogue general",
     "epilogue nopre", "epilogue shifted", "conv depthwise quads", "conv block pairs",
-    "conv block umlal", "dense DSP", "conv block packed"};
+    "conv block umlal", "dense DSP", "conv block packed", "conv depthwise plane"};
 
 /* ---------------------------------------------------------------------------------------------
  * Naive references
@@ -470,6 +470,10 @@ static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
         p->kernel_h = p->kernel_w = 3;
         p->in.height = te_rng_range(r, 2, 11);
         p->in.width = te_rng_range(r, 2, 11);
+        if (te_rng_chance(r, 1, 6)) { /* planes too large for the zero-padded copy */
+            p->in.height = te_rng_range(r, 30, 40);
+            p->in.width = te_rng_range(r, 30, 40);
+        }
         /* fall through */
     case SHAPE_DEPTHWISE_ANY:
         p->groups = te_rng_range(r, 2, 19);
