@@ -89,6 +89,10 @@ typedef struct {
     int32_t stride_h, stride_w;
     int32_t pad_top, pad_left;
     int32_t groups; /* 1 = dense conv; in.channels = depthwise */
+    /* Bits of the input codes (1..8; 0 reads as 8): every input code is below 2^input_bits.
+     * A fact of the compiled model that fixes, with the weight bit width, which path runs (the
+     * kernels never scan the data to choose); codes outside it give wrong results. */
+    int32_t input_bits;
 } te_conv_params;
 
 /* Pooling geometry; channels of in and out are equal; windows as for te_conv_params. */

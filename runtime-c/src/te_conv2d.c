@@ -35,19 +35,7 @@
  * sum(x) over the window computed once per pixel, modulo 2^32 (see te_internal.h); the others use
  * the signed levels, whose partial sums the compiler's bound keeps inside int32 in any order.
  */
-#include "te_internal.h"
-
-/* What every path needs, derived once per call. */
-typedef struct {
-    const te_conv_params *p;
-    const uint8_t *input;
-    const uint8_t *codes;
-    uint32_t code_shift; /* 8 - k */
-    uint32_t n;          /* 2^k - 1 */
-    int32_t cin_g;
-    int32_t cout_g;
-    te_epilogue e;
-} te_conv_ctx;
+#include "te_conv2d_ctx.h"
 
 /*
  * Stack bytes the block path may use for the expanded weights of a channel block (8 bytes per
@@ -606,28 +594,6 @@ static inline void mac_octet_rows(const uint8_t *x, int32_t x_stride, const uint
     TE_PATH_HIT(TE_PATH_CONV_BLOCK_PACKED);
 }
 
-/* The largest byte of x[0..size), or, as soon as one is seen, some byte above limit. */
-static uint32_t max_u8(const uint8_t *x, int64_t size, uint32_t limit)
-{
-    const uint32_t lim4 = limit * 0x01010101u;
-    uint32_t m = 0, r; /* m: four running byte maxima */
-    int64_t i = 0;
-    for (; i + 4 <= size; i += 4) {
-        m += __uqsub8(te_read_u32(x + i), m); /* max per byte: m + sat(v - m), no carries */
-        if ((i & 255) == 0 && __uqsub8(m, lim4) != 0u) {
-            return 255u; /* some byte is above limit (every 64 words, to stop early) */
-        }
-    }
-    r = m & 0xFFu;
-    r = ((m >> 8) & 0xFFu) > r ? (m >> 8) & 0xFFu : r;
-    r = ((m >> 16) & 0xFFu) > r ? (m >> 16) & 0xFFu : r;
-    r = (m >> 24) > r ? m >> 24 : r;
-    for (; i < size; ++i) {
-        r = x[i] > r ? x[i] : r;
-    }
-    return r;
-}
-
 /* Groups per field take for weight bits k and inputs <= x_max (0: do not pack). */
 static int32_t packed_cap(uint32_t k, uint32_t x_max)
 {
@@ -970,16 +936,10 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
     }
 #if defined(TE_PACKED)
     /* low bit widths: two channels per lane when the products of this call are small enough */
-    if (cx->code_shift >= 1u && packed_cap(8u - cx->code_shift, 1u) > 0) {
-        /* the largest input code that still packs (packed_cap falls as x_max grows) */
-        uint32_t limit = 1u, step;
-        for (step = 128u; step > 0u; step >>= 1) {
-            if (limit + step <= 255u && packed_cap(8u - cx->code_shift, limit + step) > 0) {
-                limit += step;
-            }
-        }
-        cap = packed_cap(8u - cx->code_shift,
-                         max_u8(cx->input, (int64_t)p->in.height * p->in.width * cin, limit));
+    if (cx->code_shift >= 1u) {
+        /* x_max is the model's bound on the input codes, not a scan of them: the path is fixed
+         * at compile time by (k, input_bits) */
+        cap = packed_cap(8u - cx->code_shift, cx->x_max);
         if (cap > 0) {
             unit = 8;
             s_pack = 15u - (8u - cx->code_shift);
@@ -1434,6 +1394,15 @@ static int32_t conv_dw_quads(const te_conv_ctx *cx)
 
 #endif
 
+#if TE_CONV_FIELDS
+/* The field form with its scratch on the stack (its own frame: not added to the block path's). */
+TE_NOINLINE static int conv_fields(const te_conv_ctx *cx)
+{
+    uint32_t w[TE_CONV_FIELDS_SCRATCH_BYTES / 4];
+    return te_conv_fields(cx, w, (int64_t)(sizeof w / sizeof w[0]));
+}
+#endif
+
 /* ---------------------------------------------------------------------------------------------
  * The kernel: check the arguments, pick a path.
  * ------------------------------------------------------------------------------------------- */
@@ -1456,7 +1425,8 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
         !te_window_ok(p->in.height, p->out.height, p->kernel_h, p->stride_h, p->pad_top) ||
         !te_window_ok(p->in.width, p->out.width, p->kernel_w, p->stride_w, p->pad_left) ||
         (int64_t)p->out.channels * p->kernel_h * p->kernel_w * (p->in.channels / p->groups) >
-            (int64_t)INT32_MAX) {
+            (int64_t)INT32_MAX ||
+        p->input_bits < 0 || p->input_bits > 8) {
         return TE_ERR_BAD_PARAMS;
     }
 
@@ -1470,6 +1440,7 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
     cx.codes = codes;
     cx.code_shift = 8u - weight_bits;
     cx.n = (1u << weight_bits) - 1u;
+    cx.x_max = p->input_bits == 0 ? 255u : (1u << p->input_bits) - 1u;
     cx.cin_g = p->in.channels / p->groups;
     cx.cout_g = p->out.channels / p->groups;
 
@@ -1479,6 +1450,10 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
         if (done < p->out.channels && !conv_depthwise_plane(&cx, done)) {
             conv_depthwise(&cx, done);
         }
+#if TE_CONV_FIELDS
+    } else if (p->groups == 1 && conv_fields(&cx)) {
+        /* done: several channels per multiply (targets without DSP) */
+#endif
 #if TE_CONV_BLOCK_PATH
     } else if (p->groups == 1 && conv_block(&cx)) {
         /* done: the weight-stationary block path */

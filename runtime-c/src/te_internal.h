@@ -79,7 +79,8 @@ typedef enum {
     TE_PATH_DENSE_DSP = 15,       /* te_dense with x split into lanes once (ARM DSP) */
     TE_PATH_CONV_BLOCK_PACKED = 16, /* block path, two channels per 16-bit lane (low bits, DSP) */
     TE_PATH_CONV_DEPTHWISE_PLANE = 17, /* depthwise 3x3 on a zero-padded copy of the plane */
-    TE_PATH_COUNT = 18
+    TE_PATH_CONV_FIELDS = 18,     /* block path, several channels per multiply (no DSP) */
+    TE_PATH_COUNT = 19
 } te_path;
 
 #if defined(TE_TEST_PATH_COUNTERS)

@@ -54,7 +54,7 @@ static const char *const path_names[TE_PATH_COUNT] = {
     "conv generic", "conv rows", "conv pointwise", "conv depthwise", "conv depthwise 3x3",
     "dot DSP", "conv block", "conv block buffered", "epilogue hi", "epilogue general",
     "epilogue nopre", "epilogue shifted", "conv depthwise quads", "conv block pairs",
-    "conv block umlal", "dense DSP", "conv block packed", "conv depthwise plane"};
+    "conv block umlal", "dense DSP", "conv block packed", "conv depthwise plane", "conv fields"};
 
 /* ---------------------------------------------------------------------------------------------
  * Naive references
@@ -559,6 +559,8 @@ static void test_conv2d_random(te_rng *r)
         per_channel = p.kernel_h * p.kernel_w * (p.in.channels / p.groups);
         fill_input(r, g_input, in_count, in_bits);
         fill_codes(r, g_codes, p.out.channels * per_channel);
+        /* the bound the kernels may rely on: the input's bits, or 0 (8) now and then */
+        p.input_bits = te_rng_chance(r, 1, 8) ? 0 : in_bits;
         for (k = 1; k <= 8; ++k) {
             te_requant rq;
             te_operand res = pick_residual(r, out_count);
@@ -627,6 +629,13 @@ static void test_conv2d_errors(void)
     EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, NULL), TE_ERR_NULL_POINTER);
     EXPECT(te_conv2d(&p, x, w, 0, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
     EXPECT(te_conv2d(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    p.input_bits = 9; /* the input's bits: 0 (= 8) or 1..8 */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    p.input_bits = -1;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    p.input_bits = 8;
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    p.input_bits = 0;
     rq.pre_shift = NULL; /* pre_shift is required like shift */
     EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
     rq.pre_shift = pre;
@@ -1024,6 +1033,20 @@ static void check_paths(void)
         if (i == (int32_t)TE_PATH_DOT_DSP || i == (int32_t)TE_PATH_CONV_DEPTHWISE_QUADS ||
             i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "DSP path ran without DSP");
+            continue;
+        }
+#endif
+#if defined(__ARM_ARCH_6M__) && !(defined(TE_CONV_BLOCK_PATH) && TE_CONV_BLOCK_PATH)
+        /* Armv6-M leaves the block path out by default (te_conv2d.c) */
+        if (i == (int32_t)TE_PATH_CONV_BLOCK || i == (int32_t)TE_PATH_CONV_BLOCK_BUFFER ||
+            i == (int32_t)TE_PATH_CONV_BLOCK_PAIR) {
+            TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "block path ran on Armv6-M");
+            continue;
+        }
+#endif
+#if defined(__ARM_FEATURE_DSP)
+        if (i == (int32_t)TE_PATH_CONV_FIELDS) {
+            TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "field path ran with DSP");
             continue;
         }
 #endif

@@ -33,8 +33,8 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         var layer = program.Layers[op.Layer];
         var paramsIdent = names.OpData(op.Index, "params");
         var init = $"{{ {Dims(input.Shape)}, {Dims(output.Shape)}, {Int(op.KernelH)}, {Int(op.KernelW)}, " +
-                   $"{Int(op.StrideH)}, {Int(op.StrideW)}, {Int(op.PadTop)}, {Int(op.PadLeft)}, {Int(op.Groups)} }}";
-        _data.Add(new OpDataModel($"op {Int(op.Index)}: {Quoted(op.Name)}, te_conv_params {{ in, out, kernel h/w, stride h/w, pad top/left, groups }}",
+                   $"{Int(op.StrideH)}, {Int(op.StrideW)}, {Int(op.PadTop)}, {Int(op.PadLeft)}, {Int(op.Groups)}, {Int(input.Bits)} }}";
+        _data.Add(new OpDataModel($"op {Int(op.Index)}: {Quoted(op.Name)}, te_conv_params {{ in, out, kernel h/w, stride h/w, pad top/left, groups, input bits }}",
             new ParamsModel("te_conv_params", paramsIdent, init), []));
 
         var kind = op.Groups == 1 ? "conv2d" : op.Groups == input.Shape.Channels && op.Groups == output.Shape.Channels ? "depthwise conv2d" : "grouped conv2d";

@@ -163,7 +163,7 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
 
     /* op 0, conv0: 6x6x1 -> 6x6x4, 3x3 stride 1 pad 1, 1296 MACs, 36 weight bytes; 4-bit codes */
     {
-        static const te_conv_params p = {{6, 6, 1}, {6, 6, 4}, 3, 3, 1, 1, 1, 1, 1};
+        static const te_conv_params p = {{6, 6, 1}, {6, 6, 4}, 3, 3, 1, 1, 1, 1, 1, 8};
         const uint32_t k = ctx->layer_bits[0];
         te_requant rq;
         rq.bias = conv0_bias[k - 1u];

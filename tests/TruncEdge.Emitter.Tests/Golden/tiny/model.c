@@ -173,8 +173,8 @@ static const int8_t model_l1_shift[8][3] = {
 
 /* ---- Kernel parameters of each op ---- */
 
-/* op 0: "conv", te_conv_params { in, out, kernel h/w, stride h/w, pad top/left, groups } */
-static const te_conv_params model_op0_params = { { 4, 4, 1 }, { 4, 4, 2 }, 3, 3, 1, 1, 1, 1, 1 };
+/* op 0: "conv", te_conv_params { in, out, kernel h/w, stride h/w, pad top/left, groups, input bits } */
+static const te_conv_params model_op0_params = { { 4, 4, 1 }, { 4, 4, 2 }, 3, 3, 1, 1, 1, 1, 1, 8 };
 
 /* Nonzero when layer may run at bits: 1..8, or exactly 8 for a pinned layer. */
 static int model_bits_allowed(uint32_t layer, uint32_t bits)

@@ -1,0 +1,386 @@
+/*
+ * te_conv2d_fields - te_conv2d's block path for targets without the ARM DSP extension
+ * (Cortex-M3, Cortex-M0/M0+, RISC-V): several output channels per 32-bit multiply, so that the
+ * work falls as the weight bit width k falls. Same integers as te_conv2d.c's definition:
+ *
+ *   acc[oh][ow][oc] = sum_{kh, kw, ci} s[oc][kh][kw][ci] * x[oh*SH + kh - PT][ow*SW + kw - PL][ci]
+ *                   = 2 * sum q * x - n * sum x        (q = code >> (8 - k), te_internal.h)
+ *
+ * Fields. Each product q * x of a call is at most p_max = (2^k - 1) * x_max, with x_max =
+ * 2^input_bits - 1 the largest code the input can hold (a fact of the compiled model, never read
+ * from the data). A word W = q_0 + q_1 * 2^F + ... + q_{m-1} * 2^(F (m-1)) holds the codes of m
+ * output channels for one window byte, and x * W = x q_0 + x q_1 * 2^F + ...: one multiply-add
+ * (MLA on Armv7-M; MULS + ADDS on Armv6-M; MUL + ADD on RISC-V) does m MACs, each in its own
+ * F-bit field of one uint32 accumulator. A field cannot carry into the next while it stays below
+ * 2^F, i.e. for steps = (2^F - 1) / p_max window bytes; the top field has 32 - F (m - 1) >= F
+ * bits. After at most that many bytes the fields are added to the channels' sums and cleared.
+ * The field width is the narrowest of 8 (m = 4), 10 (m = 3) and 16 (m = 2) bits that allows at
+ * least TE_FIELDS_MIN_STEPS bytes between two takes, so lower k packs more channels per multiply:
+ *
+ *   4-bit inputs: k = 1 F 8 (17 bytes between takes), k = 2 F 10 (22), k = 3 F 10 (9),
+ *                 k = 4..8 F 16 (291 .. 17)
+ *   8-bit inputs: k = 1 F 16 (257), k = 2 F 16 (85), ..., k = 6 F 16 (4), k = 7, 8 none
+ *
+ * The plan is a function of (k, input_bits) alone, so an inference's cost never depends on the
+ * data. sum q * x and sum x are computed modulo 2^32 and combined by te_split_acc.
+ *
+ * Step 1, once per block of up to 4 words of channels: the block's words, in window order,
+ *         in scratch: w[(kh * rk + t) * nw + g] for window row kh, row byte t < rk = KW * Cin.
+ * Step 2, per output pixel: the clipped window rows are runs of the input read in place (HWC);
+ *         one byte against the block's nw words per step.
+ * Step 3: the block's outputs of the pixel (te_epi_*).
+ */
+#include "te_conv2d_ctx.h"
+
+#if TE_CONV_FIELDS
+
+/*
+ * The cost model that picks the field width, in sixteenths of an instruction per MAC:
+ *   TE_FIELDS_LOOP16 / m   the MAC loop and the per-pixel work, per window byte and word,
+ *                          shared by the word's m channels;
+ *   TE_FIELDS_TAKE16 / steps   taking a field out (shift or mask, add to its sum in memory);
+ * against TE_FIELDS_BASE16, what the block form without fields costs on the target. The
+ * constants are fitted to the instruction counts of ResNet-8's convolutions under QEMU
+ * (docs/benchmarks.md); a width is used only where the model says it is cheaper.
+ */
+#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#define TE_FIELDS_LOOP16 51u  /* Cortex-M3: the assembly loop, 10 instructions per 4 words */
+#define TE_FIELDS_TAKE16 200u
+#define TE_FIELDS_BASE16 26u  /* the UMLAL block form, about 1.6 per MAC */
+#elif defined(__ARM_ARCH_6M__)
+#define TE_FIELDS_LOOP16 96u  /* LDR, MULS, ADDS per word */
+#define TE_FIELDS_TAKE16 400u /* Thumb-1 takes cost more: no UBFX, few registers */
+#define TE_FIELDS_BASE16 128u /* the rows path (no block path on Armv6-M), about 8 per MAC */
+#else
+#define TE_FIELDS_LOOP16 83u  /* RISC-V: LW, MUL, ADD per word, and the loop's share */
+#define TE_FIELDS_TAKE16 160u
+#define TE_FIELDS_BASE16 53u  /* the plain block form, two pixels at a time */
+#endif
+
+/* Words of channels per block (each a register accumulator in the MAC loop). */
+#define TE_FIELDS_MAX_WORDS 4
+
+int te_conv_fields_plan(uint32_t k, uint32_t x_max, te_fields *f)
+{
+    const uint32_t p_max = ((1u << k) - 1u) * x_max;
+    uint32_t i, best = TE_FIELDS_BASE16;
+    int found = 0;
+    for (i = 0; i < 3u; ++i) {
+        const uint32_t w = i == 0u ? 8u : i == 1u ? 10u : 16u;
+        const uint32_t m = 32u / w;
+        const uint32_t steps = p_max == 0u ? 65536u : ((1u << w) - 1u) / p_max;
+        uint32_t cost;
+        if (steps == 0u) {
+            continue;
+        }
+        cost = TE_FIELDS_LOOP16 / m + (TE_FIELDS_TAKE16 + steps - 1u) / steps;
+        if (cost < best) {
+            best = cost;
+            f->width = w;
+            f->per_word = (int32_t)m;
+            f->steps = (int32_t)(steps > 65536u ? 65536u : steps);
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* dot[0 .. m) += the m fields of v; one loop per width so that the shifts are constants. */
+static inline void take_fields(uint32_t v, const te_fields *f, uint32_t *dot)
+{
+    if (f->width == 8u) {
+        dot[0] += v & 0xFFu;
+        dot[1] += (v >> 8) & 0xFFu;
+        dot[2] += (v >> 16) & 0xFFu;
+        dot[3] += v >> 24;
+    } else if (f->width == 10u) {
+        dot[0] += v & 0x3FFu;
+        dot[1] += (v >> 10) & 0x3FFu;
+        dot[2] += v >> 20; /* the top field: 12 bits */
+    } else {
+        dot[0] += v & 0xFFFFu;
+        dot[1] += v >> 16;
+    }
+}
+
+/*
+ * The MAC loop for one pixel and NW words: rows window rows of len bytes (x_stride apart in the
+ * input, w_row words apart in the scratch), at most f->steps bytes between two takes. Returns
+ * sum x over the window; dot[0 .. NW * m) receives sum q * x per channel. The accumulators are
+ * scalars so that they stay in registers.
+ */
+#if defined(__GNUC__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+/* Armv7-M, in assembly (GCC neither keeps the loads together nor the MLAs apart): c (>= 1) bytes
+ * against NW words, LDRB, LDRD (two words each), NW MLA, the byte sum and the loop step. (LDM
+ * would take one instruction less, but it needs named registers, which cost more in moves.) */
+#define TE_FIELDS_ASM 1
+#define TE_FIELDS_RUN1(C)                                                                          \
+    do {                                                                                           \
+        int32_t n_ = (C);                                                                          \
+        uint32_t xv_, w0_;                                                                         \
+        __asm__ volatile("1:\n\t"                                                                  \
+                         "ldrb   %[xv], [%[xp]], #1\n\t"                                           \
+                         "ldr    %[w0], [%[wp]], #4\n\t"                                           \
+                         "mla    %[a0], %[xv], %[w0], %[a0]\n\t"                                   \
+                         "add    %[xs], %[xs], %[xv]\n\t"                                          \
+                         "subs   %[n], %[n], #1\n\t"                                               \
+                         "bne    1b\n\t"                                                           \
+                         : [a0] "+r"(a0),                                                          \
+                           [xs] "+r"(xs), [xp] "+r"(xp), [wp] "+r"(wp), [n] "+r"(n_),              \
+                           [xv] "=&r"(xv_), [w0] "=&r"(w0_)                                        \
+                         :                                                                         \
+                         : "cc", "memory");                                                        \
+    } while (0)
+
+#define TE_FIELDS_RUN2(C)                                                                          \
+    do {                                                                                           \
+        int32_t n_ = (C);                                                                          \
+        uint32_t xv_, w0_, w1_;                                                                    \
+        __asm__ volatile("1:\n\t"                                                                  \
+                         "ldrb   %[xv], [%[xp]], #1\n\t"                                           \
+                         "ldrd   %[w0], %[w1], [%[wp]], #8\n\t"                                       \
+                         "mla    %[a0], %[xv], %[w0], %[a0]\n\t"                                   \
+                         "mla    %[a1], %[xv], %[w1], %[a1]\n\t"                                   \
+                         "add    %[xs], %[xs], %[xv]\n\t"                                          \
+                         "subs   %[n], %[n], #1\n\t"                                               \
+                         "bne    1b\n\t"                                                           \
+                         : [a0] "+r"(a0), [a1] "+r"(a1),                                           \
+                           [xs] "+r"(xs), [xp] "+r"(xp), [wp] "+r"(wp), [n] "+r"(n_),              \
+                           [xv] "=&r"(xv_), [w0] "=&r"(w0_), [w1] "=&r"(w1_)                       \
+                         :                                                                         \
+                         : "cc", "memory");                                                        \
+    } while (0)
+
+#define TE_FIELDS_RUN3(C)                                                                          \
+    do {                                                                                           \
+        int32_t n_ = (C);                                                                          \
+        uint32_t xv_, w0_, w1_, w2_;                                                               \
+        __asm__ volatile("1:\n\t"                                                                  \
+                         "ldrb   %[xv], [%[xp]], #1\n\t"                                           \
+                         "ldrd   %[w0], %[w1], [%[wp]], #8\n\t"                                  \
+                         "ldr    %[w2], [%[wp]], #4\n\t"                                \
+                         "mla    %[a0], %[xv], %[w0], %[a0]\n\t"                                   \
+                         "mla    %[a1], %[xv], %[w1], %[a1]\n\t"                                   \
+                         "mla    %[a2], %[xv], %[w2], %[a2]\n\t"                                   \
+                         "add    %[xs], %[xs], %[xv]\n\t"                                          \
+                         "subs   %[n], %[n], #1\n\t"                                               \
+                         "bne    1b\n\t"                                                           \
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),                            \
+                           [xs] "+r"(xs), [xp] "+r"(xp), [wp] "+r"(wp), [n] "+r"(n_),              \
+                           [xv] "=&r"(xv_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_)      \
+                         :                                                                         \
+                         : "cc", "memory");                                                        \
+    } while (0)
+
+#define TE_FIELDS_RUN4(C)                                                                          \
+    do {                                                                                           \
+        int32_t n_ = (C);                                                                          \
+        uint32_t xv_, w0_, w1_, w2_, w3_;                                                          \
+        __asm__ volatile("1:\n\t"                                                                  \
+                         "ldrb   %[xv], [%[xp]], #1\n\t"                                           \
+                         "ldrd   %[w0], %[w1], [%[wp]], #8\n\t"                                  \
+                         "ldrd   %[w2], %[w3], [%[wp]], #8\n\t"                         \
+                         "mla    %[a0], %[xv], %[w0], %[a0]\n\t"                                   \
+                         "mla    %[a1], %[xv], %[w1], %[a1]\n\t"                                   \
+                         "mla    %[a2], %[xv], %[w2], %[a2]\n\t"                                   \
+                         "mla    %[a3], %[xv], %[w3], %[a3]\n\t"                                   \
+                         "add    %[xs], %[xs], %[xv]\n\t"                                          \
+                         "subs   %[n], %[n], #1\n\t"                                               \
+                         "bne    1b\n\t"                                                           \
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),             \
+                           [xs] "+r"(xs), [xp] "+r"(xp), [wp] "+r"(wp), [n] "+r"(n_),              \
+                           [xv] "=&r"(xv_), [w0] "=&r"(w0_), [w1] "=&r"(w1_), [w2] "=&r"(w2_), [w3] "=&r"(w3_) \
+                         :                                                                         \
+                         : "cc", "memory");                                                        \
+    } while (0)
+#endif
+
+#define TE_FIELDS_MAC_BODY(NW)                                                                    \
+    do {                                                                                          \
+        const uint32_t xv_ = *xp++;                                                               \
+        xs += xv_;                                                                                \
+        a0 += xv_ * wp[0];                                                                        \
+        if ((NW) > 1) a1 += xv_ * wp[1];                                                          \
+        if ((NW) > 2) a2 += xv_ * wp[2];                                                          \
+        if ((NW) > 3) a3 += xv_ * wp[3];                                                          \
+        wp += (NW);                                                                               \
+    } while (0)
+
+#if defined(TE_FIELDS_ASM)
+#define TE_FIELDS_RUN(NW, C)                                                                      \
+    do {                                                                                          \
+        if ((C) > 0) {                                                                            \
+            if ((NW) == 1) TE_FIELDS_RUN1(C);                                                     \
+            if ((NW) == 2) TE_FIELDS_RUN2(C);                                                     \
+            if ((NW) == 3) TE_FIELDS_RUN3(C);                                                     \
+            if ((NW) == 4) TE_FIELDS_RUN4(C);                                                     \
+        }                                                                                         \
+    } while (0)
+#else
+#define TE_FIELDS_RUN(NW, C)                                                                      \
+    do {                                                                                          \
+        int32_t c_ = (C);                                                                         \
+        for (; c_ > 0; --c_) {                                                                    \
+            TE_FIELDS_MAC_BODY(NW);                                                               \
+        }                                                                                         \
+    } while (0)
+#endif
+
+#define TE_FIELDS_TAKE(NW)                                                                        \
+    do {                                                                                          \
+        take_fields(a0, f, dot);                                                                  \
+        if ((NW) > 1) take_fields(a1, f, dot + f->per_word);                                      \
+        if ((NW) > 2) take_fields(a2, f, dot + 2 * f->per_word);                                  \
+        if ((NW) > 3) take_fields(a3, f, dot + 3 * f->per_word);                                  \
+        a0 = a1 = a2 = a3 = 0u;                                                                   \
+    } while (0)
+
+#define TE_FIELDS_MAC(NAME, NW)                                                                   \
+    TE_NOINLINE static uint32_t NAME(const uint8_t *x, int32_t x_stride, const uint32_t *w, int32_t w_row,    \
+                         int32_t rows, int32_t len, const te_fields *f, uint32_t *dot)            \
+    {                                                                                             \
+        uint32_t a0 = 0u, a1 = 0u, a2 = 0u, a3 = 0u, xs = 0u;                                     \
+        int32_t r, room = f->steps;                                                               \
+        for (r = 0; r < rows; ++r) {                                                              \
+            const uint8_t *xp = x + r * x_stride;                                                 \
+            const uint32_t *wp = w + r * w_row;                                                   \
+            int32_t left = len;                                                                   \
+            while (left > 0) {                                                                    \
+                int32_t c = left < room ? left : room;                                            \
+                left -= c;                                                                        \
+                room -= c;                                                                        \
+                TE_FIELDS_RUN(NW, c);                                                             \
+                if (room == 0) {                                                                  \
+                    TE_FIELDS_TAKE(NW);                                                           \
+                    room = f->steps;                                                              \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        TE_FIELDS_TAKE(NW);                                                                       \
+        return xs;                                                                                \
+    }
+
+TE_FIELDS_MAC(fields_mac1, 1)
+TE_FIELDS_MAC(fields_mac2, 2)
+TE_FIELDS_MAC(fields_mac3, 3)
+TE_FIELDS_MAC(fields_mac4, 4)
+
+/* Step 1: the words of channels c0 .. c0 + nw * m - 1 (code 0 past the last channel). */
+TE_NO_LIBCALLS static void expand_fields(const te_conv_ctx *cx, int32_t c0, int32_t nw,
+                                         const te_fields *f, uint32_t *w)
+{
+    const te_conv_params *p = cx->p;
+    const int32_t rk = p->kernel_w * p->in.channels;
+    const int32_t taps = p->kernel_h * rk; /* one channel's codes */
+    int32_t g, j, t;
+    for (g = 0; g < nw; ++g) {
+        for (t = 0; t < taps; ++t) {
+            w[t * nw + g] = 0u;
+        }
+        for (j = 0; j < f->per_word; ++j) {
+            const int32_t c = c0 + g * f->per_word + j;
+            const uint8_t *row = cx->codes + (int64_t)c * taps;
+            const uint32_t at = f->width * (uint32_t)j;
+            if (c >= p->out.channels) {
+                break;
+            }
+            for (t = 0; t < taps; ++t) {
+                w[t * nw + g] |= (uint32_t)(row[t] >> cx->code_shift) << at;
+            }
+        }
+    }
+}
+
+int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_words)
+{
+    const te_conv_params *p = cx->p;
+    const int32_t cin = p->in.channels;
+    const int32_t cout = p->out.channels;
+    const int32_t in_row = p->in.width * cin;
+    const int32_t rk = p->kernel_w * cin;
+    const int64_t taps = (int64_t)p->kernel_h * rk;
+    const int hi4 = te_epi_hi4_ok(&cx->e);
+    te_epi_ch ch[TE_FIELDS_MAX_WORDS * 4];
+    te_fields f;
+    int32_t words, per_block, c_first;
+
+    if (!te_conv_fields_plan(8u - cx->code_shift, cx->x_max, &f)) {
+        return 0;
+    }
+    words = (cout + f.per_word - 1) / f.per_word;
+    per_block = (int32_t)(scratch_words / taps);
+    if (per_block < 1) {
+        return 0;
+    }
+    per_block = te_min_i32(te_min_i32(per_block, TE_FIELDS_MAX_WORDS), words);
+    /* blocks of equal size (6 words: 3 + 3, not 4 + 2), so that every pass uses wide loops */
+    per_block = (words + (words + per_block - 1) / per_block - 1) / ((words + per_block - 1) / per_block);
+    TE_PATH_HIT(TE_PATH_CONV_FIELDS);
+
+    for (c_first = 0; c_first < cout; c_first += per_block * f.per_word) {
+        const int32_t nw = te_min_i32(per_block, (cout - c_first + f.per_word - 1) / f.per_word);
+        const int32_t count = te_min_i32(nw * f.per_word, cout - c_first);
+        int32_t c, oh, ow;
+
+        /* Step 1: the block's words and epilogue constants. */
+        expand_fields(cx, c_first, nw, &f, scratch);
+        for (c = 0; c < count; ++c) {
+            te_epi_prepare(&cx->e, c_first + c, &ch[c]);
+        }
+
+        for (oh = 0; oh < p->out.height; ++oh) {
+            int32_t kh0, kh1, ih0;
+            te_clip_window(oh, p->stride_h, p->pad_top, p->kernel_h, p->in.height, &kh0, &kh1,
+                           &ih0);
+            for (ow = 0; ow < p->out.width; ++ow) {
+                int32_t kw0, kw1, iw0, i;
+                const int32_t out_base = (oh * p->out.width + ow) * cout + c_first;
+                uint32_t dot[TE_FIELDS_MAX_WORDS * 4];
+                int32_t acc[TE_FIELDS_MAX_WORDS * 4];
+                const uint8_t *x;
+                const uint32_t *wq;
+                uint32_t xs;
+                te_clip_window(ow, p->stride_w, p->pad_left, p->kernel_w, p->in.width, &kw0, &kw1,
+                               &iw0);
+
+                /* Step 2: the clipped window rows, in place. */
+                x = cx->input + (ih0 + kh0) * in_row + (iw0 + kw0) * cin;
+                wq = scratch + ((int64_t)kh0 * rk + kw0 * cin) * nw;
+                for (i = 0; i < nw * f.per_word; ++i) {
+                    dot[i] = 0u;
+                }
+                switch (nw) {
+                case 1:
+                    xs = fields_mac1(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
+                    break;
+                case 2:
+                    xs = fields_mac2(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
+                    break;
+                case 3:
+                    xs = fields_mac3(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
+                    break;
+                default:
+                    xs = fields_mac4(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
+                    break;
+                }
+
+                /* Step 3: the outputs, four channels at a time where the epilogue allows. */
+                for (i = 0; i < count; ++i) {
+                    acc[i] = te_split_acc(dot[i], xs, cx->n);
+                }
+                for (i = 0; i < count; i += 4) {
+                    const int32_t run = te_min_i32(4, count - i);
+                    if (hi4 && run == 4) {
+                        te_epi_hi4(&cx->e, ch + i, out_base + i, acc[i], acc[i + 1], acc[i + 2],
+                                   acc[i + 3]);
+                    } else {
+                        te_epi_store_run(&cx->e, ch + i, out_base + i, acc + i, run);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+#endif /* TE_CONV_FIELDS */
