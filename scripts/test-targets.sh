@@ -8,11 +8,11 @@ cd "$root"
 model="${1:-examples/digits-cnn/model.onnx}"
 samples="${2:-200}"
 bash scripts/setup-toolchains.sh
-for target in host cortex-m0 cortex-m3 cortex-m4 cortex-m7 cortex-m33 cortex-m55 riscv32; do
+for target in host cortex-m0 cortex-m0plus cortex-m3 cortex-m4 cortex-m7 cortex-m33 cortex-m55 riscv32; do
   printf '\n== verify on %s\n' "$target"
   ./truncedge verify "$model" --target "$target" --bits 1-8 --samples "$samples"
 done
-for target in cortex-m0 cortex-m3 cortex-m4 cortex-m7 cortex-m33 cortex-m55 riscv32; do
+for target in cortex-m0 cortex-m0plus cortex-m3 cortex-m4 cortex-m7 cortex-m33 cortex-m55 riscv32; do
   printf '\n== bench on %s\n' "$target"
   ./truncedge bench "$model" --target "$target" --bits 1,2,4,8
 done

@@ -8,7 +8,9 @@
  * produce the same bits.
  *
  * Firmware normally calls only the functions of the generated model.h; the kernels are public
- * so that generated code (and tests) can call them.
+ * so that generated code (and tests) can call them. TE_ERR_BITS_NOT_DEPLOYED comes only
+ * from those model functions (a weight bit width the model was compiled without), never from a
+ * kernel.
  *
  * What every kernel checks, in this order, before it touches any data (docs/runtime-c.md):
  *   TE_ERR_NULL_POINTER  a required pointer is NULL (tensors, codes, the table's bias,
@@ -50,7 +52,9 @@ typedef enum {
     TE_ERR_PINNED_LAYER = -5,     /* the layer is pinned at 8 bits and carries no other table */
     TE_ERR_NOT_INITIALISED = -6,  /* the context was not set up by <prefix>_init */
     TE_ERR_ARENA_ALIGNMENT = -7,  /* the arena is not aligned to TE_ARENA_ALIGNMENT bytes */
-    TE_ERR_BAD_PARAMS = -8        /* kernel parameters inconsistent (a bug in the caller) */
+    TE_ERR_BAD_PARAMS = -8,       /* kernel parameters inconsistent (a bug in the caller) */
+    TE_ERR_BITS_NOT_DEPLOYED = -9 /* a weight bit width within 1..8 that the model was not compiled
+                                     for (truncedge compile --deploy-bits): it has no table row */
 } te_status;
 
 /* Arena base pointers must be aligned to this many bytes (Int32 tensors live in the arena). */
@@ -132,16 +136,34 @@ typedef struct {
 typedef void (*te_trace_fn)(void *user, uint32_t op, const void *data, uint32_t bytes);
 
 /*
+ * Scratch memory a kernel may use during one call (nothing is kept between calls): data must be
+ * 4-byte aligned and hold bytes bytes. The generated model passes a part of its arena planned
+ * for the op; a NULL te_scratch pointer lets the kernel use its default stack buffers instead.
+ */
+typedef struct {
+    void *data;
+    uint32_t bytes;
+} te_scratch;
+
+/*
+ * The most scratch te_conv2d can use for p (0 for depthwise and grouped convolutions, which use
+ * none): with that much, every weight bit width runs its fastest form; with less, a form that
+ * fits (slower, same results); the compiler plans exactly this many bytes in the arena.
+ */
+uint32_t te_conv2d_scratch_bytes(const te_conv_params *p);
+
+/*
  * Convolution of uint8 codes with 8-bit TruncQuant weight codes used at weight_bits (1..8).
  * codes layout: [out.channels][kernel_h][kernel_w][in.channels / groups].
  * residual: TE_ELEM_NONE, or a tensor of the output's shape (CODE or INT32).
  * output_kind: TE_ELEM_CODE writes uint8_t, TE_ELEM_INT32 writes int32_t.
- * input, residual and output must not overlap (the output is written while inputs are read).
+ * input, residual, output and scratch must not overlap (the output is written while inputs are
+ * read). scratch: NULL (stack buffers) or te_conv2d_scratch_bytes(p) bytes (less is allowed).
  * The result is exact whatever path runs (1x1, depthwise, grouped, DSP): see docs/runtime-c.md.
  */
 te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
                     uint32_t weight_bits, const te_requant *rq, te_operand residual,
-                    te_elem output_kind, void *output);
+                    te_elem output_kind, void *output, const te_scratch *scratch);
 
 /*
  * Fully connected: out[o] over in_features uint8 codes; codes layout [out_features][in_features].

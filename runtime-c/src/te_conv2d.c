@@ -19,7 +19,7 @@
  *                word, a zero-padded ring of input rows, 3x3 in assembly (its own section).
  *   depthwise        the channels the quads leave (and every depthwise conv without DSP): channel
  *                by channel, signed levels; 3x3 interior pixels unrolled.
- *   block            G == 1 whenever the expanded weights of 4 channels fit TE_CONV_SCRATCH_BYTES:
+ *   block            G == 1 whenever the expanded weights of 4 channels fit TE_CONV_BLOCK_SCRATCH_BYTES:
  *                weights expanded once per call on the stack, windows streamed from the input,
  *                four channels per pass (its own section; forms for DSP, UMLAL and plain C, and
  *                two channels per 16-bit lane at low bit widths).
@@ -37,26 +37,25 @@
  */
 #include "te_conv2d_ctx.h"
 
-/*
- * Stack bytes the block path may use for the expanded weights of a channel block (8 bytes per
- * 4 window bytes of 4 channels: 8 * kernel_h * ceil(kernel_w * Cin / 4) bytes per 4 output
- * channels); it also takes an eighth of that for a buffered window. A firmware with a tight stack
- * can lower it (-DTE_CONV_SCRATCH_BYTES=...); a layer whose 4 channels do not fit takes the rows
- * or pointwise path (no scratch, slower). The default fits a 3x3 conv with 64 input channels
- * (ResNet-8's largest), 4608 bytes.
- */
-#ifndef TE_CONV_SCRATCH_BYTES
-#define TE_CONV_SCRATCH_BYTES 4608
-#endif
+/* The block path's scratch bytes: TE_CONV_BLOCK_SCRATCH_BYTES (te_conv2d_ctx.h). */
 
-/* The block path needs TE_CONV_SCRATCH_BYTES of stack; Armv6-M parts (Cortex-M0/M0+) often have
- * 2 KB of stack in all, so there it is left out by default (the rows path runs instead). */
+/* The block path on the stack (callers that pass no scratch) needs TE_CONV_SCRATCH_BYTES of it;
+ * Armv6-M parts (Cortex-M0/M0+) often have 2 KB of stack in all, so there it is left out by
+ * default (the rows path runs instead), and its plain block form is slower there than the rows
+ * path anyway. */
 #ifndef TE_CONV_BLOCK_PATH
 #if defined(__ARM_ARCH_6M__)
 #define TE_CONV_BLOCK_PATH 0
 #else
 #define TE_CONV_BLOCK_PATH 1
 #endif
+#endif
+/* The block path's code: wherever it runs on the stack, and in the caller's scratch except on
+ * Armv6-M. */
+#if TE_CONV_BLOCK_PATH || !defined(__ARM_ARCH_6M__)
+#define TE_CONV_BLOCK_CODE 1
+#else
+#define TE_CONV_BLOCK_CODE 0
 #endif
 
 /* ---------------------------------------------------------------------------------------------
@@ -372,7 +371,7 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
     }
 }
 
-#if TE_CONV_BLOCK_PATH
+#if TE_CONV_BLOCK_CODE
 /* =============================================================================================
  * The block path (groups == 1): weights expanded once per call, windows streamed
  * ============================================================================================= */
@@ -415,12 +414,6 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
  *   plain C (RISC-V, M0): int16 [4g + i][j] = s_j[4g + i], four channels' levels per input
  *            byte, and two pixels at a time where their windows lie inside the input.
  */
-/* At most this many quads (16 channels) per block: bounds the epilogue constants on the stack. */
-#if defined(__ARM_ARCH_6M__)
-#define TE_BLOCK_MAX_QUADS 1
-#else
-#define TE_BLOCK_MAX_QUADS 4
-#endif
 
 /* Words of the expanded weights per window group of 4 bytes and quad. */
 #define TE_GROUP_WORDS 8
@@ -610,8 +603,9 @@ static int32_t packed_cap(uint32_t k, uint32_t x_max)
     if ((((uint32_t)1 << (32u - s)) - 1u) / (2u * p_max) < n) {
         n = (((uint32_t)1 << (32u - s)) - 1u) / (2u * p_max); /* ... or the high one */
     }
-    /* two SMLADs per group; below 8 groups the field takes cost more than they save */
-    return n / 2u >= 8u ? (int32_t)(n / 2u) : 0;
+    /* two SMLADs per group; below 16 groups the field takes cost more than they save (measured
+     * on MobileNet's and DS-CNN's pointwise layers: 9 groups at k = 3 was slower than k = 4) */
+    return n / 2u >= 16u ? (int32_t)(n / 2u) : 0;
 }
 
 /* Step 1 for the packed form: pairs (c0 + 2k, c0 + 2k + 1), k < 4. */
@@ -910,7 +904,8 @@ static inline void block_store(const te_epilogue *e, const te_epi_ch *ch, int32_
 /* ---------------------------------------------------------------------------------------------
  * Steps 2 and 3 for every output pixel
  * ------------------------------------------------------------------------------------------- */
-TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
+TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx, uint32_t *w, int64_t w_words,
+                                     uint8_t *xbuf)
 {
     const te_conv_params *p = cx->p;
     const int32_t cin = p->in.channels;
@@ -922,8 +917,6 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
     const int64_t quad_words = (int64_t)p->kernel_h * g_row * TE_GROUP_WORDS;
     const int hi4 = te_epi_hi4_ok(&cx->e);
     const int64_t in_size = (int64_t)p->in.height * in_row;
-    uint32_t w[TE_CONV_SCRATCH_BYTES / 4];
-    uint8_t xbuf[TE_CONV_SCRATCH_BYTES / 8];
     te_epi_ch ch[TE_BLOCK_MAX_QUADS * 4];
     int32_t per_block, qb, units, unit = 4; /* channels per unit: a quad, or 8 when packed */
 #if defined(TE_PACKED)
@@ -931,7 +924,7 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
     uint32_t s_pack = 0;
 #endif
 
-    if (quad_words * 4 > TE_CONV_SCRATCH_BYTES) {
+    if (quad_words > w_words) {
         return 0;
     }
 #if defined(TE_PACKED)
@@ -947,7 +940,7 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
     }
 #endif
     units = (cout + unit - 1) / unit;
-    per_block = (int32_t)(TE_CONV_SCRATCH_BYTES / (quad_words * 4));
+    per_block = (int32_t)(w_words / quad_words < 64 ? w_words / quad_words : 64);
     per_block = te_min_i32(te_min_i32(per_block, TE_BLOCK_MAX_QUADS * 4 / unit), units);
     TE_PATH_HIT(TE_PATH_CONV_BLOCK);
 
@@ -1087,6 +1080,18 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx)
         }
     }
     return 1;
+}
+
+#endif /* TE_CONV_BLOCK_CODE */
+
+#if TE_CONV_BLOCK_PATH
+/* The block path with its scratch on the stack (its own frame), for callers that pass none. */
+TE_NOINLINE static int conv_block_stack(const te_conv_ctx *cx)
+{
+    uint32_t w[TE_CONV_BLOCK_SCRATCH_BYTES / 4];
+    uint8_t xbuf[TE_CONV_BLOCK_SCRATCH_BYTES / 8]; /* a window: kernel_h * 4 * ceil(rk / 4) bytes
+                                                     whenever a quad's weights fit w */
+    return conv_block(cx, w, (int64_t)(sizeof w / sizeof w[0]), xbuf);
 }
 #endif /* TE_CONV_BLOCK_PATH */
 
@@ -1394,28 +1399,69 @@ static int32_t conv_dw_quads(const te_conv_ctx *cx)
 
 #endif
 
-#if TE_CONV_FIELDS
+#if TE_CONV_FIELDS && TE_CONV_FIELDS_SCRATCH_BYTES >= 64
 /* The field form with its scratch on the stack (its own frame: not added to the block path's). */
-TE_NOINLINE static int conv_fields(const te_conv_ctx *cx)
+TE_NOINLINE static int conv_fields_stack(const te_conv_ctx *cx)
 {
     uint32_t w[TE_CONV_FIELDS_SCRATCH_BYTES / 4];
     return te_conv_fields(cx, w, (int64_t)(sizeof w / sizeof w[0]));
 }
 #endif
 
+/* groups == 1 without scratch for the block forms: a dense row per pixel, or window rows. */
+static void conv_fallback(const te_conv_ctx *cx)
+{
+    const te_conv_params *p = cx->p;
+    if (p->kernel_h == 1 && p->kernel_w == 1 && p->pad_top == 0 && p->pad_left == 0) {
+        conv_pointwise(cx); /* te_window_ok: pad 0 and a 1x1 kernel keep every tap inside */
+    } else {
+        conv_rows(cx);
+    }
+}
+
+/* The window buffer of the block path at the start of a caller's scratch, the weights after. */
+static int64_t scratch_window_bytes(const te_conv_params *p)
+{
+    return ((int64_t)p->kernel_h * 4 * ((p->kernel_w * p->in.channels + 3) / 4) + 3) / 4 * 4;
+}
+
+uint32_t te_conv2d_scratch_bytes(const te_conv_params *p)
+{
+    int64_t rk, quads, block, fields, need;
+    if (p == NULL || p->groups != 1 || p->kernel_h < 1 || p->kernel_w < 1 ||
+        p->in.channels < 1 || p->out.channels < 1) {
+        return 0u; /* only groups == 1 convolutions use scratch */
+    }
+    rk = (int64_t)p->kernel_w * p->in.channels;
+    quads = (p->out.channels + 3) / 4;
+    /* the block path: a window and up to TE_BLOCK_SCRATCH_QUADS quads of expanded weights */
+    block = scratch_window_bytes(p) + (int64_t)32 * p->kernel_h * ((rk + 3) / 4) *
+                                          (quads < TE_BLOCK_SCRATCH_QUADS ? quads
+                                                                          : TE_BLOCK_SCRATCH_QUADS);
+    /* the field form: up to TE_FIELDS_MAX_WORDS words of channels per window byte */
+    fields = (int64_t)4 * p->kernel_h * rk *
+             (quads < TE_FIELDS_MAX_WORDS ? quads : TE_FIELDS_MAX_WORDS);
+    need = block > fields ? block : fields;
+    return need > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)need;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The kernel: check the arguments, pick a path.
  * ------------------------------------------------------------------------------------------- */
 te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
                     uint32_t weight_bits, const te_requant *rq, te_operand residual,
-                    te_elem output_kind, void *output)
+                    te_elem output_kind, void *output, const te_scratch *scratch)
 {
     te_conv_ctx cx;
     te_status status;
 
     /* Step 1: pointers, bit width, geometry. */
-    if (p == NULL || input == NULL || codes == NULL || output == NULL || te_requant_has_null(rq)) {
+    if (p == NULL || input == NULL || codes == NULL || output == NULL || te_requant_has_null(rq) ||
+        (scratch != NULL && scratch->bytes > 0u && scratch->data == NULL)) {
         return TE_ERR_NULL_POINTER;
+    }
+    if (scratch != NULL && !te_is_aligned4(scratch->data)) {
+        return TE_ERR_BAD_PARAMS;
     }
     if (weight_bits < 1u || weight_bits > 8u) {
         return TE_ERR_BAD_BITS;
@@ -1450,19 +1496,35 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
         if (done < p->out.channels && !conv_depthwise_plane(&cx, done)) {
             conv_depthwise(&cx, done);
         }
+    } else if (p->groups == 1 && scratch != NULL) {
+        /* the caller's scratch (the model's arena): the same forms, no stack */
+        uint8_t *base = (uint8_t *)scratch->data;
+        const int64_t window = scratch_window_bytes(p);
+        int done = 0;
 #if TE_CONV_FIELDS
-    } else if (p->groups == 1 && conv_fields(&cx)) {
+        done = te_conv_fields(&cx, (uint32_t *)(void *)base, (int64_t)(scratch->bytes / 4u));
+#endif
+#if TE_CONV_BLOCK_CODE
+        /* (not on Armv6-M: its plain block form measured slower than the rows path) */
+        if (!done && (int64_t)scratch->bytes > window) {
+            done = conv_block(&cx, (uint32_t *)(void *)(base + window),
+                              ((int64_t)scratch->bytes - window) / 4, base);
+        }
+#endif
+        if (!done) {
+            conv_fallback(&cx);
+        }
+        (void)window;
+#if TE_CONV_FIELDS && TE_CONV_FIELDS_SCRATCH_BYTES >= 64
+    } else if (p->groups == 1 && conv_fields_stack(&cx)) {
         /* done: several channels per multiply (targets without DSP) */
 #endif
 #if TE_CONV_BLOCK_PATH
-    } else if (p->groups == 1 && conv_block(&cx)) {
+    } else if (p->groups == 1 && conv_block_stack(&cx)) {
         /* done: the weight-stationary block path */
 #endif
-    } else if (p->groups == 1 && p->kernel_h == 1 && p->kernel_w == 1 && p->pad_top == 0 &&
-               p->pad_left == 0) {
-        conv_pointwise(&cx); /* te_window_ok: pad 0 and a 1x1 kernel keep every tap inside */
     } else if (p->groups == 1) {
-        conv_rows(&cx);
+        conv_fallback(&cx);
     } else {
         conv_generic(&cx);
     }

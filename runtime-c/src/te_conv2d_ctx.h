@@ -22,9 +22,9 @@ typedef struct {
 /*
  * The field form of the block path (te_conv2d_fields.c): targets without the ARM DSP extension.
  * TE_CONV_FIELDS_SCRATCH_BYTES of stack hold a block's words (4 bytes per window byte and word
- * of channels), by default TE_CONV_SCRATCH_BYTES or 4608. Armv6-M parts often have 2 KB of stack
- * in all, so there the field form is left out unless the firmware sets one of the two macros
- * (the cortex-m0plus target sets TE_CONV_SCRATCH_BYTES: the RP2040 has 264 KB of SRAM).
+ * of channels) when the caller passes no scratch, by default TE_CONV_SCRATCH_BYTES or 4608.
+ * Armv6-M parts often have 2 KB of stack in all, so there the default is 0: the field form runs
+ * only in the scratch the generated model passes from its arena.
  */
 #ifndef TE_CONV_FIELDS_SCRATCH_BYTES
 #if defined(TE_CONV_SCRATCH_BYTES)
@@ -35,7 +35,7 @@ typedef struct {
 #define TE_CONV_FIELDS_SCRATCH_BYTES 4608
 #endif
 #endif
-#if !defined(__ARM_FEATURE_DSP) && TE_CONV_FIELDS_SCRATCH_BYTES >= 64
+#if !defined(__ARM_FEATURE_DSP)
 #define TE_CONV_FIELDS 1
 #else
 #define TE_CONV_FIELDS 0
@@ -46,10 +46,59 @@ typedef struct {
     uint32_t width;   /* F: 8, 10 or 16 bits per field */
     int32_t per_word; /* m = 32 / F channels per word */
     int32_t steps;    /* window bytes between two takes of the fields */
+    int32_t block_words; /* words of channels per pass over the pixels, 1..TE_FIELDS_MAX_WORDS */
 } te_fields;
 
-/* 1 and the plan when the field form applies (te_conv2d_fields.c has the rule), else 0. */
-int te_conv_fields_plan(uint32_t k, uint32_t x_max, te_fields *f);
+/* Words of channels per block (each a register accumulator in the MAC loop). */
+#define TE_FIELDS_MAX_WORDS 4
+
+/* 1 and the plan when the field form is cheaper than the target's other block form for weight
+ * bits k, inputs <= x_max, cout output channels and at most max_words words per block (what
+ * the scratch holds); else 0. te_conv2d_fields.c has the cost model. */
+int te_conv_fields_plan(uint32_t k, uint32_t x_max, int32_t cout, int64_t taps,
+                        int32_t max_words, int32_t base_passes, te_fields *f);
+
+/*
+ * Stack bytes the block path may use for the expanded weights of a channel block (8 bytes per
+ * 4 window bytes of 4 channels: 32 * kernel_h * ceil(kernel_w * Cin / 4) bytes per 4 output
+ * channels); it also takes an eighth of that for a buffered window. A firmware with a tight stack
+ * can lower it (-DTE_CONV_SCRATCH_BYTES=...); a layer whose 4 channels do not fit takes the rows
+ * or pointwise path (no scratch, slower). The default fits a 3x3 conv with 64 input channels
+ * (ResNet-8's largest), 4608 bytes.
+ */
+#ifndef TE_CONV_BLOCK_SCRATCH_BYTES
+#if defined(TE_CONV_SCRATCH_BYTES)
+#define TE_CONV_BLOCK_SCRATCH_BYTES TE_CONV_SCRATCH_BYTES
+#else
+#define TE_CONV_BLOCK_SCRATCH_BYTES 4608
+#endif
+#endif
+
+/* Quads of expanded weights te_conv2d_scratch_bytes provides for (what fills TE_BLOCK_MAX_QUADS). */
+#define TE_BLOCK_SCRATCH_QUADS 4
+
+/* At most this many quads (16 channels) per block of the block path. */
+#if defined(__ARM_ARCH_6M__)
+#define TE_BLOCK_MAX_QUADS 1
+#else
+#define TE_BLOCK_MAX_QUADS 4
+#endif
+
+/* Passes over the pixels the block path (without fields) makes for this layer with
+ * scratch_bytes of scratch; 1 << 16 when its weights do not fit (it then takes the rows path). */
+static inline int32_t te_conv_block_passes(const te_conv_params *p, int64_t scratch_bytes)
+{
+    const int64_t quad_bytes =
+        (int64_t)32 * p->kernel_h * ((p->kernel_w * p->in.channels + 3) / 4);
+    const int64_t per = scratch_bytes / quad_bytes;
+    const int32_t quads = (p->out.channels + 3) / 4;
+    int32_t per_block;
+    if (per < 1) {
+        return 1 << 16;
+    }
+    per_block = (int32_t)(per < TE_BLOCK_MAX_QUADS ? per : TE_BLOCK_MAX_QUADS);
+    return (quads + per_block - 1) / per_block;
+}
 
 /* The field form over the whole layer with scratch_words words of scratch; 0 (nothing written)
  * when it does not apply or a block of one word does not fit. */

@@ -35,50 +35,86 @@
 #if TE_CONV_FIELDS
 
 /*
- * The cost model that picks the field width, in sixteenths of an instruction per MAC:
- *   TE_FIELDS_LOOP16 / m   the MAC loop and the per-pixel work, per window byte and word,
- *                          shared by the word's m channels;
- *   TE_FIELDS_TAKE16 / steps   taking a field out (shift or mask, add to its sum in memory);
- * against TE_FIELDS_BASE16, what the block form without fields costs on the target. The
- * constants are fitted to the instruction counts of ResNet-8's convolutions under QEMU
- * (docs/benchmarks.md); a width is used only where the model says it is cheaper.
+ * The cost model that picks the field width, in sixteenths of an instruction per MAC, from the
+ * instruction counts of the loops below (docs/runtime-c.md has them per target):
+ *   MAC loop: TE_FIELDS_BYTE16 per window byte (load, byte sum, loop step), shared by the nw
+ *             words of a block, plus TE_FIELDS_WORD16 per word (its load and multiply-add),
+ *             shared by the word's m channels: (BYTE16 + nw WORD16) / (nw m);
+ *   takes:    TE_FIELDS_TAKE16 per field every `steps` bytes, and TE_FIELDS_CHUNK16 for leaving
+ *             and re-entering the MAC loop around each take:
+ *             TAKE16 / steps + CHUNK16 / (steps nw m);
+ *   passes:   TE_FIELDS_PASS16 per pixel and pass over the pixels (the window set-up, the last
+ *             take of every field, the epilogue), divided by the pixel's MACs;
+ * against TE_FIELDS_BASE16 plus TE_FIELDS_BASE_PASS16 per pixel and pass of the block form
+ * without fields on the target. A width is used only
+ * where the model says it is cheaper; everything it reads is known when the model is compiled.
  */
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
-#define TE_FIELDS_LOOP16 51u  /* Cortex-M3: the assembly loop, 10 instructions per 4 words */
-#define TE_FIELDS_TAKE16 200u
-#define TE_FIELDS_BASE16 26u  /* the UMLAL block form, about 1.6 per MAC */
+#define TE_FIELDS_BYTE16 64u  /* Cortex-M3: LDRB, ADD, SUBS, BNE */
+#define TE_FIELDS_WORD16 24u  /* half an LDRD, one MLA */
+#define TE_FIELDS_TAKE16 64u  /* LDR, UBFX, ADD, STR */
+#define TE_FIELDS_CHUNK16 320u
+#define TE_FIELDS_BASE16 20u  /* the UMLAL block form: 5 instructions per 4 MACs */
+#define TE_FIELDS_PASS16 4800u /* about 300 instructions */
+#define TE_FIELDS_BASE_PASS16 1600u
 #elif defined(__ARM_ARCH_6M__)
-#define TE_FIELDS_LOOP16 96u  /* LDR, MULS, ADDS per word */
-#define TE_FIELDS_TAKE16 400u /* Thumb-1 takes cost more: no UBFX, few registers */
-#define TE_FIELDS_BASE16 128u /* the rows path (no block path on Armv6-M), about 8 per MAC */
+#define TE_FIELDS_BYTE16 80u  /* LDRB, ADDS, ADD, SUBS, BNE */
+#define TE_FIELDS_WORD16 48u  /* LDR, MULS, ADD */
+#define TE_FIELDS_TAKE16 160u /* Thumb-1 has no UBFX: shifts, and few registers */
+#define TE_FIELDS_CHUNK16 640u
+#define TE_FIELDS_BASE16 96u  /* the rows path (no block path on Armv6-M), about 6 per MAC */
+#define TE_FIELDS_PASS16 6400u
+#define TE_FIELDS_BASE_PASS16 1600u
 #else
-#define TE_FIELDS_LOOP16 83u  /* RISC-V: LW, MUL, ADD per word, and the loop's share */
-#define TE_FIELDS_TAKE16 160u
-#define TE_FIELDS_BASE16 53u  /* the plain block form, two pixels at a time */
+#define TE_FIELDS_BYTE16 64u  /* RISC-V: LBU, ADD, ADDI, BNE */
+#define TE_FIELDS_WORD16 48u  /* LW, MUL, ADD */
+#define TE_FIELDS_TAKE16 80u  /* LW, SRLI, ANDI, ADD, SW */
+#define TE_FIELDS_CHUNK16 320u
+#define TE_FIELDS_BASE16 44u  /* the plain block form, two pixels at a time */
+#define TE_FIELDS_PASS16 4800u
+#define TE_FIELDS_BASE_PASS16 1600u
 #endif
 
-/* Words of channels per block (each a register accumulator in the MAC loop). */
-#define TE_FIELDS_MAX_WORDS 4
+/* Fewer window bytes than this between two takes, and a width is not used. */
+#define TE_FIELDS_MIN_STEPS 8u
 
-int te_conv_fields_plan(uint32_t k, uint32_t x_max, te_fields *f)
+/* Words of channels per block for m channels per word (at most max_words fit the scratch). */
+static int32_t fields_block_words(int32_t cout, int32_t m, int32_t max_words)
+{
+    const int32_t words = (cout + m - 1) / m;
+    const int32_t per = te_min_i32(te_min_i32(max_words, TE_FIELDS_MAX_WORDS), words);
+    const int32_t blocks = (words + per - 1) / per;
+    return (words + blocks - 1) / blocks; /* equal blocks: 6 words are 3 + 3, not 4 + 2 */
+}
+
+int te_conv_fields_plan(uint32_t k, uint32_t x_max, int32_t cout, int64_t taps,
+                        int32_t max_words, int32_t base_passes, te_fields *f)
 {
     const uint32_t p_max = ((1u << k) - 1u) * x_max;
-    uint32_t i, best = TE_FIELDS_BASE16;
+    const uint64_t macs = (uint64_t)taps * (uint64_t)cout; /* per pixel */
+    uint64_t best = TE_FIELDS_BASE16 + (uint64_t)TE_FIELDS_BASE_PASS16 * (uint64_t)base_passes / macs;
+    uint32_t i;
     int found = 0;
-    for (i = 0; i < 3u; ++i) {
-        const uint32_t w = i == 0u ? 8u : i == 1u ? 10u : 16u;
+    for (i = 0; i < 2u && max_words >= 1; ++i) {
+        const uint32_t w = i == 0u ? 8u : 16u; /* 10 bits (3 channels) measured slower than both */
         const uint32_t m = 32u / w;
         const uint32_t steps = p_max == 0u ? 65536u : ((1u << w) - 1u) / p_max;
-        uint32_t cost;
-        if (steps == 0u) {
-            continue;
+        const uint32_t nw = (uint32_t)fields_block_words(cout, (int32_t)m, max_words);
+        const int32_t passes = ((cout + (int32_t)m - 1) / (int32_t)m + (int32_t)nw - 1) / (int32_t)nw;
+        uint64_t cost;
+        if (steps < TE_FIELDS_MIN_STEPS) {
+            continue; /* takes every few bytes: measured slower than the model says */
         }
-        cost = TE_FIELDS_LOOP16 / m + (TE_FIELDS_TAKE16 + steps - 1u) / steps;
+        cost = (TE_FIELDS_BYTE16 + nw * TE_FIELDS_WORD16 + nw * m - 1u) / (nw * m) +
+               (TE_FIELDS_TAKE16 + steps - 1u) / steps +
+               (TE_FIELDS_CHUNK16 + steps * nw * m - 1u) / (steps * nw * m);
+        cost += (uint64_t)TE_FIELDS_PASS16 * (uint64_t)passes / macs;
         if (cost < best) {
             best = cost;
             f->width = w;
             f->per_word = (int32_t)m;
             f->steps = (int32_t)(steps > 65536u ? 65536u : steps);
+            f->block_words = (int32_t)nw;
             found = 1;
         }
     }
@@ -265,6 +301,74 @@ TE_FIELDS_MAC(fields_mac2, 2)
 TE_FIELDS_MAC(fields_mac3, 3)
 TE_FIELDS_MAC(fields_mac4, 4)
 
+/*
+ * Two pixels of the same output row at once where the registers allow it (RISC-V has 31, and
+ * hosts are fine either way; Arm keeps one pixel): each weight word is loaded once for both, and
+ * the loop's overhead is shared. x1 is the second pixel's window, the same rows x_stride apart.
+ */
+#if !defined(__arm__) && !defined(__thumb__)
+#define TE_FIELDS_PAIRS 1
+#define TE_FIELDS_MAC2_BODY(NW)                                                                   \
+    do {                                                                                          \
+        const uint32_t xa_ = *xp++, xb_ = *xq++;                                                  \
+        uint32_t w_;                                                                              \
+        xs += xa_;                                                                                \
+        xt += xb_;                                                                                \
+        w_ = wp[0], a0 += xa_ * w_, b0 += xb_ * w_;                                               \
+        if ((NW) > 1) w_ = wp[1], a1 += xa_ * w_, b1 += xb_ * w_;                                 \
+        if ((NW) > 2) w_ = wp[2], a2 += xa_ * w_, b2 += xb_ * w_;                                 \
+        if ((NW) > 3) w_ = wp[3], a3 += xa_ * w_, b3 += xb_ * w_;                                 \
+        wp += (NW);                                                                               \
+    } while (0)
+
+#define TE_FIELDS_TAKE2(NW)                                                                       \
+    do {                                                                                          \
+        take_fields(a0, f, dot);                                                                  \
+        take_fields(b0, f, dot2);                                                                 \
+        if ((NW) > 1) take_fields(a1, f, dot + f->per_word), take_fields(b1, f, dot2 + f->per_word); \
+        if ((NW) > 2)                                                                             \
+            take_fields(a2, f, dot + 2 * f->per_word), take_fields(b2, f, dot2 + 2 * f->per_word); \
+        if ((NW) > 3)                                                                             \
+            take_fields(a3, f, dot + 3 * f->per_word), take_fields(b3, f, dot2 + 3 * f->per_word); \
+        a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = 0u;                                               \
+    } while (0)
+
+#define TE_FIELDS_MAC2(NAME, NW)                                                                  \
+    TE_NOINLINE static void NAME(const uint8_t *x, const uint8_t *x1, int32_t x_stride,          \
+                                 const uint32_t *w, int32_t w_row, int32_t rows, int32_t len,     \
+                                 const te_fields *f, uint32_t *dot, uint32_t *dot2, uint32_t *sums) \
+    {                                                                                             \
+        uint32_t a0 = 0u, a1 = 0u, a2 = 0u, a3 = 0u, b0 = 0u, b1 = 0u, b2 = 0u, b3 = 0u;          \
+        uint32_t xs = 0u, xt = 0u;                                                                \
+        int32_t r, room = f->steps;                                                               \
+        for (r = 0; r < rows; ++r) {                                                              \
+            const uint8_t *xp = x + r * x_stride, *xq = x1 + r * x_stride;                        \
+            const uint32_t *wp = w + r * w_row;                                                   \
+            int32_t left = len;                                                                   \
+            while (left > 0) {                                                                    \
+                int32_t c = left < room ? left : room;                                            \
+                left -= c;                                                                        \
+                room -= c;                                                                        \
+                for (; c > 0; --c) {                                                              \
+                    TE_FIELDS_MAC2_BODY(NW);                                                      \
+                }                                                                                 \
+                if (room == 0) {                                                                  \
+                    TE_FIELDS_TAKE2(NW);                                                          \
+                    room = f->steps;                                                              \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        TE_FIELDS_TAKE2(NW);                                                                      \
+        sums[0] = xs;                                                                             \
+        sums[1] = xt;                                                                             \
+    }
+
+TE_FIELDS_MAC2(fields_mac1x2, 1)
+TE_FIELDS_MAC2(fields_mac2x2, 2)
+TE_FIELDS_MAC2(fields_mac3x2, 3)
+TE_FIELDS_MAC2(fields_mac4x2, 4)
+#endif
+
 /* Step 1: the words of channels c0 .. c0 + nw * m - 1 (code 0 past the last channel). */
 TE_NO_LIBCALLS static void expand_fields(const te_conv_ctx *cx, int32_t c0, int32_t nw,
                                          const te_fields *f, uint32_t *w)
@@ -291,6 +395,25 @@ TE_NO_LIBCALLS static void expand_fields(const te_conv_ctx *cx, int32_t c0, int3
     }
 }
 
+/* Step 3 for one pixel: acc from the split, the epilogue four channels at a time where it can. */
+static void store_pixel(const te_conv_ctx *cx, const te_epi_ch *ch, int32_t count, int hi4,
+                        int32_t out_base, const uint32_t *dot, uint32_t xs)
+{
+    int32_t acc[TE_FIELDS_MAX_WORDS * 4];
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        acc[i] = te_split_acc(dot[i], xs, cx->n);
+    }
+    for (i = 0; i < count; i += 4) {
+        const int32_t run = te_min_i32(4, count - i);
+        if (hi4 && run == 4) {
+            te_epi_hi4(&cx->e, ch + i, out_base + i, acc[i], acc[i + 1], acc[i + 2], acc[i + 3]);
+        } else {
+            te_epi_store_run(&cx->e, ch + i, out_base + i, acc + i, run);
+        }
+    }
+}
+
 int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_words)
 {
     const te_conv_params *p = cx->p;
@@ -302,19 +425,17 @@ int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_wor
     const int hi4 = te_epi_hi4_ok(&cx->e);
     te_epi_ch ch[TE_FIELDS_MAX_WORDS * 4];
     te_fields f;
-    int32_t words, per_block, c_first;
+    int64_t max_words;
+    int32_t per_block, c_first;
 
-    if (!te_conv_fields_plan(8u - cx->code_shift, cx->x_max, &f)) {
+    max_words = scratch_words / taps;
+    if (!te_conv_fields_plan(8u - cx->code_shift, cx->x_max, cout, taps,
+                             (int32_t)(max_words < TE_FIELDS_MAX_WORDS ? max_words
+                                                                       : TE_FIELDS_MAX_WORDS),
+                             te_conv_block_passes(p, scratch_words * 4), &f)) {
         return 0;
     }
-    words = (cout + f.per_word - 1) / f.per_word;
-    per_block = (int32_t)(scratch_words / taps);
-    if (per_block < 1) {
-        return 0;
-    }
-    per_block = te_min_i32(te_min_i32(per_block, TE_FIELDS_MAX_WORDS), words);
-    /* blocks of equal size (6 words: 3 + 3, not 4 + 2), so that every pass uses wide loops */
-    per_block = (words + (words + per_block - 1) / per_block - 1) / ((words + per_block - 1) / per_block);
+    per_block = f.block_words;
     TE_PATH_HIT(TE_PATH_CONV_FIELDS);
 
     for (c_first = 0; c_first < cout; c_first += per_block * f.per_word) {
@@ -335,48 +456,57 @@ int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_wor
             for (ow = 0; ow < p->out.width; ++ow) {
                 int32_t kw0, kw1, iw0, i;
                 const int32_t out_base = (oh * p->out.width + ow) * cout + c_first;
-                uint32_t dot[TE_FIELDS_MAX_WORDS * 4];
-                int32_t acc[TE_FIELDS_MAX_WORDS * 4];
+                uint32_t dot[2 * TE_FIELDS_MAX_WORDS * 4];
+                uint32_t sums[2];
                 const uint8_t *x;
                 const uint32_t *wq;
-                uint32_t xs;
+                int32_t pixels = 1;
                 te_clip_window(ow, p->stride_w, p->pad_left, p->kernel_w, p->in.width, &kw0, &kw1,
                                &iw0);
 
-                /* Step 2: the clipped window rows, in place. */
+                /* Step 2: the clipped window rows, in place (two pixels where their windows
+                 * clip alike). */
                 x = cx->input + (ih0 + kh0) * in_row + (iw0 + kw0) * cin;
                 wq = scratch + ((int64_t)kh0 * rk + kw0 * cin) * nw;
-                for (i = 0; i < nw * f.per_word; ++i) {
+                for (i = 0; i < 2 * nw * f.per_word; ++i) {
                     dot[i] = 0u;
                 }
-                switch (nw) {
-                case 1:
-                    xs = fields_mac1(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
-                    break;
-                case 2:
-                    xs = fields_mac2(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
-                    break;
-                case 3:
-                    xs = fields_mac3(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
-                    break;
-                default:
-                    xs = fields_mac4(x, in_row, wq, rk * nw, kh1 - kh0, (kw1 - kw0) * cin, &f, dot);
-                    break;
-                }
-
-                /* Step 3: the outputs, four channels at a time where the epilogue allows. */
-                for (i = 0; i < count; ++i) {
-                    acc[i] = te_split_acc(dot[i], xs, cx->n);
-                }
-                for (i = 0; i < count; i += 4) {
-                    const int32_t run = te_min_i32(4, count - i);
-                    if (hi4 && run == 4) {
-                        te_epi_hi4(&cx->e, ch + i, out_base + i, acc[i], acc[i + 1], acc[i + 2],
-                                   acc[i + 3]);
-                    } else {
-                        te_epi_store_run(&cx->e, ch + i, out_base + i, acc + i, run);
+#if defined(TE_FIELDS_PAIRS)
+                if (ow + 1 < p->out.width) {
+                    int32_t kw0b, kw1b, iw0b;
+                    te_clip_window(ow + 1, p->stride_w, p->pad_left, p->kernel_w, p->in.width,
+                                   &kw0b, &kw1b, &iw0b);
+                    if (kw0b == kw0 && kw1b == kw1) {
+                        const uint8_t *x1 = x + p->stride_w * cin;
+                        uint32_t *dot2 = dot + nw * f.per_word;
+                        const int32_t rows = kh1 - kh0, len = (kw1 - kw0) * cin;
+                        switch (nw) {
+                        case 1: fields_mac1x2(x, x1, in_row, wq, rk, rows, len, &f, dot, dot2, sums); break;
+                        case 2: fields_mac2x2(x, x1, in_row, wq, rk * 2, rows, len, &f, dot, dot2, sums); break;
+                        case 3: fields_mac3x2(x, x1, in_row, wq, rk * 3, rows, len, &f, dot, dot2, sums); break;
+                        default: fields_mac4x2(x, x1, in_row, wq, rk * 4, rows, len, &f, dot, dot2, sums); break;
+                        }
+                        pixels = 2;
                     }
                 }
+                if (pixels == 1)
+#endif
+                {
+                    const int32_t rows = kh1 - kh0, len = (kw1 - kw0) * cin;
+                    switch (nw) {
+                    case 1: sums[0] = fields_mac1(x, in_row, wq, rk, rows, len, &f, dot); break;
+                    case 2: sums[0] = fields_mac2(x, in_row, wq, rk * 2, rows, len, &f, dot); break;
+                    case 3: sums[0] = fields_mac3(x, in_row, wq, rk * 3, rows, len, &f, dot); break;
+                    default: sums[0] = fields_mac4(x, in_row, wq, rk * 4, rows, len, &f, dot); break;
+                    }
+                }
+
+                /* Step 3: the outputs of each pixel. */
+                for (i = 0; i < pixels; ++i) {
+                    store_pixel(cx, ch, count, hi4, out_base + i * cout, dot + i * nw * f.per_word,
+                                sums[i]);
+                }
+                ow += pixels - 1;
             }
         }
     }

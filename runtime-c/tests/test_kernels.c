@@ -449,6 +449,7 @@ typedef enum {
     SHAPE_FIRST_LAYER,
     SHAPE_WIDE,
     SHAPE_WIDE_POINTWISE,
+    SHAPE_MODEL,
     SHAPE_COUNT
 } shape_class;
 
@@ -501,6 +502,15 @@ static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
         cout_g = te_rng_range(r, 1, 16);
         max_pad = 5;
         break;
+    case SHAPE_MODEL: /* ResNet- and MobileNet-like: enough MACs per pixel for the field form */
+        p->in.height = te_rng_range(r, 3, 10);
+        p->in.width = te_rng_range(r, 3, 10);
+        p->kernel_h = p->kernel_w = te_rng_chance(r, 2, 3) ? 3 : 1;
+        p->groups = 1;
+        cin_g = te_rng_range(r, 8, 64);
+        cout_g = te_rng_range(r, 8, 40);
+        max_pad = 1;
+        break;
     case SHAPE_WIDE: /* windows too large for the block path's scratch: the rows path */
         p->in.height = te_rng_range(r, 2, 6);
         p->in.width = te_rng_range(r, 2, 6);
@@ -540,11 +550,53 @@ static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
            p->out.channels <= MAX_CH;
 }
 
+/*
+ * The scratch of a conv call: none (the kernel's stack buffers), exactly te_conv2d_scratch_bytes
+ * (what the compiler plans), less (forms that fit, or none), or nothing at all (bytes 0). The
+ * bytes after it are guard bytes that must stay untouched.
+ */
+#define SCRATCH_WORDS (160 * 1024 / 4)
+#define SCRATCH_GUARD 16
+static uint32_t g_scratch[SCRATCH_WORDS + SCRATCH_GUARD];
+static uint32_t g_scratch_end; /* word index of the first guard word */
+
+static const te_scratch *pick_scratch(te_rng *r, const te_conv_params *p, te_scratch *s)
+{
+    const uint32_t need = te_conv2d_scratch_bytes(p);
+    const int32_t mode = te_rng_range(r, 0, 5);
+    uint32_t bytes, i;
+    if (mode == 0 || need > SCRATCH_WORDS * 4u) {
+        g_scratch_end = SCRATCH_WORDS;
+        return NULL;
+    }
+    bytes = mode == 1 ? 0u : mode <= 3 ? need : (uint32_t)te_rng_range(r, 0, (int32_t)need) & ~3u;
+    g_scratch_end = bytes / 4u;
+    for (i = g_scratch_end; i < g_scratch_end + SCRATCH_GUARD; ++i) {
+        g_scratch[i] = 0xA5A5A5A5u;
+    }
+    s->data = g_scratch;
+    s->bytes = bytes;
+    return s;
+}
+
+static int scratch_guard_ok(void)
+{
+    uint32_t i;
+    for (i = g_scratch_end; i < g_scratch_end + SCRATCH_GUARD; ++i) {
+        if (i < SCRATCH_WORDS + SCRATCH_GUARD && g_scratch[i] != 0xA5A5A5A5u &&
+            g_scratch_end != SCRATCH_WORDS) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void test_conv2d_random(te_rng *r)
 {
     int32_t case_id = 0, done = 0;
     while (done < TE_TEST_CASES * (int32_t)SHAPE_COUNT) {
         te_conv_params p;
+        te_scratch scratch;
         const shape_class cls = (shape_class)(case_id % (int32_t)SHAPE_COUNT);
         int32_t in_bits, in_count, out_count, per_channel;
         uint32_t k;
@@ -570,8 +622,11 @@ static void test_conv2d_random(te_rng *r)
             fill_table(r, &rq, p.out.channels, bound, res.kind != TE_ELEM_NONE);
             poison_outputs();
             ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
-            st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out);
+            st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out,
+                           pick_scratch(r, &p, &scratch));
             TE_CHECK(&g_tally, st == TE_OK, "conv case %" PRId32 " returned %d", case_id, (int)st);
+            TE_CHECK(&g_tally, scratch_guard_ok(), "conv case %" PRId32 " wrote past its scratch",
+                     case_id);
             if (!compare_outputs(out_kind, out_count, "conv", case_id)) {
                 printf("  in %" PRId32 "x%" PRId32 "x%" PRId32 " out %" PRId32 "x%" PRId32
                        "x%" PRId32 " kernel %" PRId32 "x%" PRId32 " stride %" PRId32 ",%" PRId32
@@ -621,110 +676,123 @@ static void test_conv2d_errors(void)
     res.data = x;
 
 #define EXPECT(call, status) TE_CHECK(&g_tally, (call) == (status), "%s != %s", #call, #status)
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
-    EXPECT(te_conv2d(NULL, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
-    EXPECT(te_conv2d(&p, NULL, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
-    EXPECT(te_conv2d(&p, x, NULL, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
-    EXPECT(te_conv2d(&p, x, w, 8, NULL, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, NULL), TE_ERR_NULL_POINTER);
-    EXPECT(te_conv2d(&p, x, w, 0, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
-    EXPECT(te_conv2d(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
+    EXPECT(te_conv2d(NULL, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, NULL, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, NULL, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 8, NULL, none, TE_ELEM_CODE, out, NULL), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, NULL, NULL), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 0, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_BITS);
+    EXPECT(te_conv2d(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_BITS);
+    {
+        te_scratch bad_scratch;
+        bad_scratch.data = NULL; /* bytes without memory */
+        bad_scratch.bytes = 16u;
+        EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, &bad_scratch),
+               TE_ERR_NULL_POINTER);
+        bad_scratch.data = (uint8_t *)g_scratch + 2; /* not 4-byte aligned */
+        EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, &bad_scratch),
+               TE_ERR_BAD_PARAMS);
+        bad_scratch.data = NULL; /* no memory at all: the forms without scratch */
+        bad_scratch.bytes = 0u;
+        EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, &bad_scratch), TE_OK);
+    }
     p.input_bits = 9; /* the input's bits: 0 (= 8) or 1..8 */
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     p.input_bits = -1;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     p.input_bits = 8;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
     p.input_bits = 0;
     rq.pre_shift = NULL; /* pre_shift is required like shift */
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_NULL_POINTER);
     rq.pre_shift = pre;
     /* residual kind without data, or without multipliers or pre-shifts */
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     rq.residual_multiplier = rm;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     rq.residual_multiplier = NULL;
     rq.residual_pre_shift = rpre;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     rq.residual_multiplier = rm;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_OK);
     /* residual pre-shifts 0..62 */
     rpre[1] = 62;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_OK);
     rpre[1] = 63;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK); /* not read */
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK); /* not read */
     rpre[1] = -1;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     rpre[1] = 0;
     rm[1] = -(1 << 30);
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     rm[1] = 1;
     res.data = NULL;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     res.data = x;
     res.kind = (te_elem)7;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     res.kind = TE_ELEM_INT32;
     res.data = x + 1; /* misaligned int32 */
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, res, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     /* output kind and clamp range */
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_NONE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_NONE, out, NULL), TE_ERR_BAD_PARAMS);
     rq.hi = 256;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, out), TE_OK);
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, (uint8_t *)out + 2), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, out, NULL), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, (uint8_t *)out + 2, NULL), TE_ERR_BAD_PARAMS);
     rq.lo = 300;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_INT32, out, NULL), TE_ERR_BAD_PARAMS);
     rq.lo = 0;
     rq.hi = 255;
     /* table ranges */
     sh[1] = 0;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     sh[1] = 63;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     sh[1] = 62;
     mult[1] = 1 << 30;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     mult[1] = 1;
     pre[1] = -1;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     pre[1] = 63;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     pre[1] = 62;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
     pre[1] = 0;
     bias[1] = -((int64_t)1 << 61);
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
     bias[1] = -((int64_t)1 << 61) - 1;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     bias[1] = ((int64_t)1 << 61) + 1;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     bias[1] = 0;
-    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_conv2d(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
     /* geometry */
     q = p; q.groups = 0;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.groups = 2; q.out.channels = 3;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.in.channels = 3; q.groups = 2;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.in.height = 0;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.out.width = -1;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.stride_h = 0;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.kernel_w = 0;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.pad_top = 1; /* pad must stay below the kernel */
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.pad_left = -1;
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.out.height = 3; /* the last window would start past the input */
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
     q = p; q.in.height = 65536; q.in.width = 65536; /* more elements than int32 indexes */
-    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_conv2d(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
 
     /* dense */
     rq.residual_multiplier = NULL;
@@ -1037,7 +1105,7 @@ static void check_paths(void)
         }
 #endif
 #if defined(__ARM_ARCH_6M__) && !(defined(TE_CONV_BLOCK_PATH) && TE_CONV_BLOCK_PATH)
-        /* Armv6-M leaves the block path out by default (te_conv2d.c) */
+        /* Armv6-M leaves the block path out by default (te_conv2d.c: slower than rows there) */
         if (i == (int32_t)TE_PATH_CONV_BLOCK || i == (int32_t)TE_PATH_CONV_BLOCK_BUFFER ||
             i == (int32_t)TE_PATH_CONV_BLOCK_PAIR) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "block path ran on Armv6-M");

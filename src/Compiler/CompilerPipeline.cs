@@ -23,6 +23,8 @@ public sealed class CompilerPipeline
         new CheckAccumulatorBounds().Run(draft, options);
         // Float epilogues become integer multipliers, shifts and biases per (layer, channel, k).
         var program = new LowerRequantization().Run(draft, options);
+        // Only the deployed weight bit widths keep their tables (8 required when a layer is pinned).
+        new SelectDeployedBits().Run(program, options);
         // Arena offsets for every tensor, and the lower bound the plan is measured against.
         new PlanArena().Run(program);
         // Invariants that the reference executor and the emitter rely on.

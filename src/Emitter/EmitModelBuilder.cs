@@ -28,11 +28,14 @@ internal static class EmitModelBuilder
             op.Accept(calls);
         }
 
+        var deploy = BuildDeployment(program);
         var header = BuildHeader(program, names, calls);
         var source = new SourceModel(
+            UInt(program.DeployedBits.Max()),
+            BitsRowInit(program),
             ContextMagic,
             string.Join(", ", program.Layers.Select(l => l.Pinned ? "1" : "0")),
-            program.Layers.Select(l => BuildLayer(names, l, calls.Layers[l.Index])).ToList(),
+            program.Layers.Select(l => BuildLayer(program, names, l, calls.Layers[l.Index])).ToList(),
             calls.Data,
             calls.Blocks,
             BuildOutputCopy(program));
@@ -50,8 +53,40 @@ internal static class EmitModelBuilder
             harnessSources,
             CommentText(options.Target, 80),
             header,
-            source);
+            source,
+            deploy);
     }
+
+    /// <summary>The row mapping of a folder compiled for some k only; null when every k is deployed.</summary>
+    private static DeploymentModel? BuildDeployment(IntegerProgram program)
+    {
+        var bits = program.DeployedBits;
+        if (WeightBits.IsAll(bits))
+        {
+            return null;
+        }
+
+        return new DeploymentModel(
+            "0x" + WeightBits.Mask(bits).ToString("X2", System.Globalization.CultureInfo.InvariantCulture) + "u",
+            DeployedList(program),
+            Int(bits.Max()));
+    }
+
+    /// <summary>The initialiser of &lt;prefix&gt;_bits_row, or null when no table needs it.</summary>
+    private static string? BitsRowInit(IntegerProgram program)
+    {
+        var order = program.DeployedBits.ToList();
+        if (WeightBits.IsAll(order) || program.Layers.All(l => l.Pinned))
+        {
+            return null;
+        }
+
+        return string.Join(", ", Enumerable.Range(1, 8).Select(k => order.IndexOf(k) is var row and >= 0 ? UInt(row) : "0xFFu"));
+    }
+
+    /// <summary>"1..8" for every k, else "2, 4, 8".</summary>
+    private static string DeployedList(IntegerProgram program) =>
+        WeightBits.IsAll(program.DeployedBits) ? "1..8" : string.Join(", ", program.DeployedBits.Select(k => Int(k)));
 
     /// <summary>The runtime kernels a Program calls, in ordinal order.</summary>
     public static IReadOnlyCollection<string> KernelsUsed(IntegerProgram program)
@@ -96,7 +131,7 @@ internal static class EmitModelBuilder
         var layers = program.Layers.Select(l => new LayerSummary(
             Int(l.Index),
             l.Pinned ? "1u" : "0u",
-            $"{Quoted(l.Name)}: {calls.Layers[l.Index].Kind}, {(l.Pinned ? "pinned at 8 bits" : "1..8 bits")}")).ToList();
+            $"{Quoted(l.Name)}: {calls.Layers[l.Index].Kind}, {(l.Pinned ? "pinned at 8 bits" : DeployedList(program) + " bits")}")).ToList();
         var ops = program.Ops.Select(op =>
         {
             var t = program.Tensors[op.Output];
@@ -126,9 +161,9 @@ internal static class EmitModelBuilder
             ops);
     }
 
-    private static LayerModel BuildLayer(Names names, WeightLayer layer, LayerUse use)
+    private static LayerModel BuildLayer(IntegerProgram program, Names names, WeightLayer layer, LayerUse use)
     {
-        var rows = ProgramChecks.RowBits(layer).ToList();
+        var rows = ProgramChecks.RowBits(program, layer).ToList();
         var c = layer.OutChannels;
         var hasResidual = layer.Tables[rows[0] - 1]!.ResidualMultiplier is not null;
         // bias int64, multiplier int32, shift int8, residual multiplier int32.
@@ -136,7 +171,9 @@ internal static class EmitModelBuilder
         var comment = new List<string>
         {
             $"Layer {Int(layer.Index)} {Quoted(layer.Name)}: {use.Kind}, " +
-            (layer.Pinned ? "pinned at 8 bits (one table row, k = 8)" : "weight bits 1..8 (table row k - 1)"),
+            (layer.Pinned ? "pinned at 8 bits (one table row, k = 8)"
+                : WeightBits.IsAll(program.DeployedBits) ? "weight bits 1..8 (table row k - 1)"
+                : $"deployed weight bits {DeployedList(program)} (table row {names.Prefix}_bits_row[k - 1])"),
             use.Codes,
             $"input {use.Input}, output {use.Output}, {Count(use.Macs)} MACs per inference",
             $"flash: {Count(layer.Codes.Length)} B codes + {Count(tableBytes)} B tables = {Count(layer.Codes.Length + tableBytes)} B; " +

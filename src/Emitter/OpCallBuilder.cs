@@ -137,13 +137,18 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         ClampRange clamp, long macs, List<string> comment)
     {
         var output = program.Tensors[op.Output];
-        var row = layer.Pinned ? "0" : "bits - 1u";
+        // The table row of the layer's bits: k - 1, or through <prefix>_bits_row when only some k are deployed.
+        var row = layer.Pinned ? "0" : WeightBits.IsAll(program.DeployedBits) ? "bits - 1u" : $"{names.Prefix}_bits_row[bits - 1u]";
         if (residual is { } r)
         {
             comment.Add($"residual {TensorText(program.Tensors[r])}");
         }
 
         comment.Add($"clamp [{Int(clamp.Lo)}, {Int(clamp.Hi)}]");
+        if (program.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } scratch)
+        {
+            comment.Add($"kernel scratch {Int(scratch.Bytes)} B at arena + {Int(scratch.ArenaOffset)} (during this call only)");
+        }
         TotalMacs += macs;
         Use(kernel, kind);
         var call = new WeightedCall(
@@ -163,9 +168,15 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             residual is { } rk ? ElemKind(program.Tensors[rk]) : "TE_ELEM_NONE",
             residual is { } rd ? Ref(rd) : "NULL",
             ElemKind(output),
-            Ref(op.Output));
+            Ref(op.Output),
+            ScratchInit(op),
+            kernel == "te_conv2d" ? (ScratchInit(op) is null ? ", NULL" : ", &scratch") : "");
         _blocks.Add(new OpBlock(UInt(op.Index), comment, call, null, null, null, Ref(op.Output), UInt(output.ByteSize)));
     }
+
+    /// <summary>"arena + 1024, 19008u" for an op with planned kernel scratch, else null.</summary>
+    private string? ScratchInit(ProgramOp op) =>
+        program.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } s ? $"arena + {UInt(s.ArenaOffset)}, {UInt(s.Bytes)}" : null;
 
     private string AddPoolParams(int index, string name, ProgramTensor input, ProgramTensor output,
         int kh, int kw, int sh, int sw, int pt, int pl, IReadOnlyList<ArrayModel> arrays)

@@ -66,9 +66,13 @@ internal static class ProgramChecks
             }
         }
 
+        var deployed = p.DeployedBits;
+        Require(deployed.Count > 0 && deployed.All(k => k is >= 1 and <= 8) && deployed.SequenceEqual(deployed.Distinct().Order()),
+            $"deployed bits [{string.Join(",", deployed)}] are not an ascending set within 1..8");
+        Require(deployed.Contains(8) || !p.Layers.Any(l => l.Pinned), "a layer is pinned at 8 bits but 8 is not deployed");
         foreach (var layer in p.Layers)
         {
-            CheckLayer(layer, usedBy[layer.Index]);
+            CheckLayer(p, layer, usedBy[layer.Index]);
         }
     }
 
@@ -84,7 +88,7 @@ internal static class ProgramChecks
         Require(t.ArenaOffset % t.ElementBytes == 0, $"int32 tensor {t.Id} '{t.Name}' sits at unaligned offset {t.ArenaOffset}");
     }
 
-    private static void CheckLayer(WeightLayer layer, List<ProgramOp>? ops)
+    private static void CheckLayer(IntegerProgram p, WeightLayer layer, List<ProgramOp>? ops)
     {
         var where = $"layer {layer.Index} '{layer.Name}'";
         Require(ops is not null, $"{where} is used by no op");
@@ -94,12 +98,14 @@ internal static class ProgramChecks
         var hasResidual = ops!.Any(o => o is ConvOp { Residual: not null } or DenseOp { Residual: not null });
         Require(ops!.All(o => (o is ConvOp { Residual: not null } or DenseOp { Residual: not null }) == hasResidual),
             $"{where} is shared by ops with and without a residual");
-        foreach (var k in RowBits(layer))
+        Require(layer.SupportedBits.All(RowBits(p, layer).Contains),
+            $"{where} has tables for k = {string.Join(",", layer.SupportedBits)}, more than the k it runs at ({string.Join(",", RowBits(p, layer))})");
+        foreach (var k in RowBits(p, layer))
         {
             var table = layer.Tables[k - 1];
             Require(table is not null, layer.Pinned
                 ? $"{where} is pinned but has no table for k = 8"
-                : $"{where} has no table for k = {k}; a layer that is not pinned needs all of k = 1..8");
+                : $"{where} has no table for k = {k}; a layer that is not pinned needs one for every deployed k");
             var c = layer.OutChannels;
             Require(table!.Bias.Length == c && table.Multiplier.Length == c && table.Shift.Length == c,
                 $"{where}, k = {k}: table lengths differ from {c} output channels");
@@ -121,8 +127,9 @@ internal static class ProgramChecks
         }
     }
 
-    /// <summary>The weight bit widths that get a table row: 1..8, or only 8 for a pinned layer.</summary>
-    public static IEnumerable<int> RowBits(WeightLayer layer) => layer.Pinned ? [8] : Enumerable.Range(1, 8);
+    /// <summary>The weight bit widths that get a table row, ascending (row i holds the i-th): the
+    /// deployed k (1..8 by default), or only 8 for a pinned layer.</summary>
+    public static IReadOnlyList<int> RowBits(IntegerProgram p, WeightLayer layer) => layer.Pinned ? [8] : p.DeployedBits;
 
     public static string Describe(ProgramTensor t) =>
         t.Kind == ElementKind.Code ? $"{t.Shape} {t.Bits}-bit codes" : $"{t.Shape} int32";

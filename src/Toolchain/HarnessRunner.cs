@@ -171,6 +171,7 @@ public sealed class HarnessRunner(TargetCatalog catalog)
         -6 => "TE_ERR_NOT_INITIALISED (-6)",
         -7 => "TE_ERR_ARENA_ALIGNMENT (-7)",
         -8 => "TE_ERR_BAD_PARAMS (-8)",
+        -9 => "TE_ERR_BITS_NOT_DEPLOYED (-9)",
         _ => string.Create(CultureInfo.InvariantCulture, $"status {status}"),
     };
 

@@ -1,15 +1,18 @@
 /*
  * startup_cortex_m.c - vector table, reset and fault handling for TruncEdge's Cortex-M QEMU
  * images (Armv6-M, Armv7-M, Armv8-M, Armv8.1-M). The reset handler enables the FPU when the
- * image is built for one, sets the Armv8-M stack limit, then hands over to te_crt_start. Every
- * fault and unexpected exception prints the stacked registers and the fault status registers
- * through semihosting and exits with status 3 instead of hanging.
+ * image is built for one, sets the Armv8-M stack limit, makes unaligned accesses trap in Armv6-M
+ * images, then hands over to te_crt_start. Every fault and unexpected exception prints the
+ * stacked registers and the fault status registers through semihosting and exits with status 3
+ * instead of hanging.
  */
 #include "te_crt.h"
 #include "te_semihost.h"
 
 #include <stdint.h>
 
+#define TE_SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
+#define TE_SCB_CCR_UNALIGN_TRP (1u << 3)
 #define TE_SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 #define TE_SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
 #define TE_SCB_HFSR (*(volatile uint32_t *)0xE000ED2Cu)
@@ -52,6 +55,15 @@ void te_reset(void)
 #ifdef TE_HAS_MSPLIM
     /* A stack overflow becomes a precise UsageFault (STKOF) instead of corrupting .bss. */
     __asm__ volatile("msr msplim, %0" : : "r"((uintptr_t)__te_stack_limit));
+#endif
+#if defined(__ARM_ARCH_6M__)
+    /* An Armv6-M core (Cortex-M0, M0+) faults on every unaligned load or store: its
+     * CCR.UNALIGN_TRP is fixed at one and this write is ignored. Armv6-M code may also run on an
+     * Armv7-M machine (cortex-m0plus on QEMU's Cortex-M3 mps2-an385), which would do such an
+     * access silently; setting the bit makes it fault there too, as on the real part. The isb
+     * makes QEMU apply it to the code that follows. */
+    TE_SCB_CCR |= TE_SCB_CCR_UNALIGN_TRP;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
     te_crt_start();
 }

@@ -63,6 +63,35 @@ public class BadInputTests
         AssertOneLineError(CliRunner.Run("run", Models.SmallCnn(dir), "--random", "1", "--bits", bits), "--bits");
     }
 
+    [Theory]
+    [InlineData("0", "--deploy-bits", "1..8")]
+    [InlineData("9", "--deploy-bits", "1..8")]
+    [InlineData("1-9", "--deploy-bits", "1..8")]
+    [InlineData("", "--deploy-bits", "no bit width")]
+    [InlineData("x", "--deploy-bits", "1-8")]
+    [InlineData("2,4", "leave out 8", "--no-pin")]
+    public void BadDeployBitsAreRefusedAndNothingIsWritten(string deploy, string mention, string expected)
+    {
+        var dir = CliRunner.TempDir();
+        var outDir = Path.Combine(dir, "out");
+        AssertOneLineError(CliRunner.Run("compile", Models.SmallCnn(dir), "-o", outDir, "--deploy-bits", deploy), mention, expected);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Theory]
+    [InlineData("verify")]
+    [InlineData("bench")]
+    [InlineData("run")]
+    public void BitsOutsideTheDeployedSetAreRefusedAndNothingIsWritten(string verb)
+    {
+        var dir = CliRunner.TempDir();
+        var keep = Path.Combine(dir, "keep");
+        string[] extra = verb switch { "verify" => ["--keep", keep], "run" => ["--random", "1"], _ => [] };
+        var r = CliRunner.Run([verb, Models.SmallCnn(dir), "--deploy-bits", "8,4,2", "--bits", "3,8", .. extra]);
+        AssertOneLineError(r, "--bits", "3", "2,4,8", "--deploy-bits");
+        Assert.False(Directory.Exists(keep));
+    }
+
     [Fact]
     public void UnknownTargetIsRefused()
     {

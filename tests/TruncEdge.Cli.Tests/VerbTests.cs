@@ -50,6 +50,76 @@ public class VerbTests
         Assert.All(runs, x => Assert.True(x.GetProperty("matchesReference").GetBoolean()));
     }
 
+    /// <summary>The committed example, copied next to the tests by the project file.</summary>
+    private static string Example() => Path.Combine(AppContext.BaseDirectory, "examples", "digits-cnn", "model.onnx");
+
+    [Fact]
+    public void VerifyWithDeployBitsIsBitExactAtTheDeployedBitWidths()
+    {
+        // --bits defaults to the deployed set.
+        var r = CliRunner.Run("verify", Example(), "--target", "host", "--deploy-bits", "8,4,2", "--samples", "20", "--json");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        using var doc = JsonDocument.Parse(r.StandardOutput);
+        Assert.True(doc.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal([2, 4, 8], doc.RootElement.GetProperty("bits").EnumerateArray().Select(b => b.GetInt32()));
+        Assert.Equal(20 * 3 * 8, doc.RootElement.GetProperty("comparedTensors").GetInt64()); // 7 ops + the output
+
+        // Without pinned layers 8 may be left out.
+        var unpinned = CliRunner.Run("verify", Example(), "--target", "host", "--no-pin", "--deploy-bits", "4,2", "--bits", "4", "--samples", "5", "--json");
+        Assert.True(unpinned.ExitCode == 0, unpinned.StandardError);
+    }
+
+    [Fact]
+    public void CompileWithDeployBitsShrinksTheTablesAndSaysWhichBitsInTheHeader()
+    {
+        var dir = CliRunner.TempDir();
+        var all = CliRunner.Run("compile", Example(), "-o", Path.Combine(dir, "all"), "--json");
+        var part = CliRunner.Run("compile", Example(), "-o", Path.Combine(dir, "part"), "--deploy-bits", "8,4,2", "--json");
+        Assert.True(all.ExitCode == 0 && part.ExitCode == 0, all.StandardError + part.StandardError);
+        using var a = JsonDocument.Parse(all.StandardOutput);
+        using var p = JsonDocument.Parse(part.StandardOutput);
+        Assert.Equal([2, 4, 8], p.RootElement.GetProperty("deployedBits").EnumerateArray().Select(b => b.GetInt32()));
+        Assert.Equal(8, a.RootElement.GetProperty("deployedBits").GetArrayLength());
+
+        // Pinned layers keep their one row; every other layer keeps 3 of its 8 rows.
+        long saved = 0;
+        foreach (var (x, y) in a.RootElement.GetProperty("ops").EnumerateArray().Zip(p.RootElement.GetProperty("ops").EnumerateArray()))
+        {
+            var (full, kept) = (x.GetProperty("tableBytes").GetInt64(), y.GetProperty("tableBytes").GetInt64());
+            if (x.GetProperty("layer").ValueKind == JsonValueKind.Null || x.GetProperty("pinned").GetBoolean())
+            {
+                Assert.Equal(full, kept);
+                continue;
+            }
+
+            Assert.Equal(full / 8 * 3, kept);
+            saved += full - kept;
+        }
+
+        Assert.True(saved > 0);
+        Assert.Equal(a.RootElement.GetProperty("tableBytes").GetInt64() - saved, p.RootElement.GetProperty("tableBytes").GetInt64());
+        var inspect = CliRunner.Run("inspect", Example(), "--deploy-bits", "2,4,8", "--json");
+        using var i = JsonDocument.Parse(inspect.StandardOutput);
+        Assert.Equal(p.RootElement.GetProperty("tableBytes").GetInt64(), i.RootElement.GetProperty("tableBytes").GetInt64());
+
+        Assert.Contains("#define MODEL_DEPLOYED_BITS_MASK 0x8Au", File.ReadAllText(Path.Combine(dir, "part", "model.h")), StringComparison.Ordinal);
+        Assert.DoesNotContain("DEPLOYED_BITS_MASK", File.ReadAllText(Path.Combine(dir, "all", "model.h")), StringComparison.Ordinal);
+        Assert.True(new FileInfo(Path.Combine(dir, "part", "model.c")).Length < new FileInfo(Path.Combine(dir, "all", "model.c")).Length);
+        Assert.Equal(0, CliRunner.Run("build", Path.Combine(dir, "part"), "--sanitize").ExitCode);
+    }
+
+    [Fact]
+    public void RunWithDeployBitsDefaultsToTheHighestDeployedBitWidth()
+    {
+        var dir = CliRunner.TempDir();
+        var r = CliRunner.Run("run", Models.SmallCnn(dir), "--random", "1", "--no-pin", "--deploy-bits", "2,4", "--json");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        using var doc = JsonDocument.Parse(r.StandardOutput);
+        var run = Assert.Single(doc.RootElement.GetProperty("runs").EnumerateArray());
+        Assert.Equal(4, run.GetProperty("bits").GetInt32());
+        Assert.True(run.GetProperty("matchesReference").GetBoolean());
+    }
+
     [Fact]
     public void DumpIrIsStable()
     {

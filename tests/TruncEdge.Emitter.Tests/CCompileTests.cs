@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using TruncEdge.Compiler.Program;
 using TruncEdge.Compiler.Reference;
 using Xunit.Abstractions;
 
@@ -48,12 +50,15 @@ public class CCompileTests(ITestOutputHelper log)
         }
 
         using var tmp = new TempDir();
-        var dir = Emit.ToDisk(TestPrograms.Residual(), tmp.Sub("out"));
-        var sources = Directory.GetFiles(Path.Combine(dir, "truncedge", "src"), "*.c").Prepend(Path.Combine(dir, "model.c"));
-        foreach (var source in sources)
+        foreach (var program in new[] { "residual", "residual@1,8" })
         {
-            Tool.RunOk(compiler, [.. StrictFlags, .. cpu.Split(' '), "-O2", "-ffreestanding", "-I.", "-Itruncedge/include", "-c", source,
-                "-o", tmp.Sub(Path.GetFileNameWithoutExtension(source) + ".o")], dir);
+            var dir = Emit.ToDisk(TestPrograms.ByName(program), tmp.Sub("out-" + program.Replace('@', '-').Replace(',', '-')));
+            var sources = Directory.GetFiles(Path.Combine(dir, "truncedge", "src"), "*.c").Prepend(Path.Combine(dir, "model.c"));
+            foreach (var source in sources)
+            {
+                Tool.RunOk(compiler, [.. StrictFlags, .. cpu.Split(' '), "-O2", "-ffreestanding", "-I.", "-Itruncedge/include", "-c", source,
+                    "-o", tmp.Sub(Path.GetFileNameWithoutExtension(source) + ".o")], dir);
+            }
         }
     }
 
@@ -142,6 +147,34 @@ public class CCompileTests(ITestOutputHelper log)
         Assert.Equal(r.BaseStream.Length, r.BaseStream.Position);
     }
 
+    /// <summary>
+    /// --deploy-bits saves flash: in the compiled object the table arrays hold exactly the bytes
+    /// ProgramStatistics counts, and leaving out 5 of 8 rows removes 5 rows of every layer that
+    /// is not pinned (the k to row map costs 8 bytes).
+    /// </summary>
+    [Fact]
+    public void DeployedTablesShrinkTheObjectByTheRowsLeftOut()
+    {
+        using var tmp = new TempDir();
+        var sizes = new Dictionary<string, (long Tables, long Map)>(StringComparer.Ordinal);
+        foreach (var program in new[] { "vision", "vision@2,4,8" })
+        {
+            var p = TestPrograms.ByName(program);
+            var dir = Emit.ToDisk(p, tmp.Sub(program.Replace('@', '-').Replace(',', '-')));
+            Tool.RunOk("gcc", [.. StrictFlags, "-O2", "-I.", "-Itruncedge/include", "-c", "model.c", "-o", "model.o"], dir);
+            var symbols = Tool.RunOk("nm", ["-S", "model.o"], dir).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(' ')).Where(f => f.Length == 4)
+                .ToDictionary(f => f[3], f => Convert.ToInt64(f[1], 16), StringComparer.Ordinal);
+            var tables = symbols.Where(kv => Regex.IsMatch(kv.Key, @"^model_l\d+_(bias|mult|pshift|shift|rmult|rpshift)$")).Sum(kv => kv.Value);
+            Assert.Equal(p.Layers.Sum(ProgramStatistics.TableBytes), tables);
+            sizes[program] = (tables, symbols.GetValueOrDefault("model_bits_row"));
+        }
+
+        // Layers 1 (4 channels, 14 B per channel and k) and 2 (4 channels with a residual, 19 B) lose k = 1, 3, 5, 6, 7.
+        Assert.Equal(5 * (4 * 14 + 4 * 19), sizes["vision"].Tables - sizes["vision@2,4,8"].Tables);
+        Assert.Equal((0L, 8L), (sizes["vision"].Map, sizes["vision@2,4,8"].Map));
+    }
+
     private static byte[] Sample(TruncEdge.Compiler.Program.IntegerProgram p, int seed) =>
         Enumerable.Range(0, p.InputTensor.Shape.Size).Select(i => (byte)((i * (37 + 2 * seed) + 11 + 50 * seed) & 0xff)).ToArray();
 
@@ -165,13 +198,17 @@ public class CCompileTests(ITestOutputHelper log)
     /// <summary>
     /// Runs api_smoke.c against the real kernels under ASan and UBSan: every status of the API,
     /// every weight bit width, the trace, determinism; and compares every op's output tensor and
-    /// the outputs, at every weight bit width, with the C# reference executor, bit for bit.
+    /// the outputs, at every (deployed) weight bit width, with the C# reference executor, bit for
+    /// bit. A folder compiled for some k only refuses the others with TE_ERR_BITS_NOT_DEPLOYED.
     /// Needs the kernels of runtime-c/src.
     /// </summary>
     [Theory]
     [InlineData("vision", "model")]
     [InlineData("residual", "net2")]
     [InlineData("tiny", "tiny")]
+    [InlineData("vision@2,4,8", "model")]
+    [InlineData("residual@1,8", "net3")]
+    [InlineData("residual-nopin@2,4", "net4")]
     public void GeneratedApiBehavesAsDocumented(string program, string prefix)
     {
         var (_, stubbed) = TestRuntime.Create();
@@ -186,15 +223,18 @@ public class CCompileTests(ITestOutputHelper log)
         var p = TestPrograms.ByName(program);
         var dir = Emit.ToDisk(p, tmp.Sub("out"), Emit.Options with { Prefix = prefix });
         var pinned = "{" + string.Join(',', p.Layers.Select(l => l.Pinned ? "1" : "0")) + "}";
+        var deployed = TestPrograms.DeployedBits(program);
+        string[] deployFlags = WeightBits.IsAll(deployed) ? [] : [$"-DTE_DEPLOYED=0x{WeightBits.Mask(deployed):X2}u", "-DTE_HAS_MASK"];
         var exe = tmp.Sub("smoke");
         var sources = Directory.GetFiles(Path.Combine(dir, "truncedge", "src"), "*.c").Order(StringComparer.Ordinal)
             .Prepend(Path.Combine(dir, prefix + ".c")).Append(TestFiles.Path("CSupport", "api_smoke.c"));
         Tool.RunOk("gcc", [.. StrictFlags, "-O1", "-g", .. Sanitize, "-I" + dir, "-I" + Path.Combine(dir, "truncedge", "include"),
-            $"-DTE_MODEL_HEADER=\"{prefix}.h\"", "-DTE_PREFIX=" + prefix, "-DTE_UPPER=" + prefix.ToUpperInvariant(), "-DTE_PINNED=" + pinned,
+            $"-DTE_MODEL_HEADER=\"{prefix}.h\"", "-DTE_PREFIX=" + prefix, "-DTE_UPPER=" + prefix.ToUpperInvariant(), "-DTE_PINNED=" + pinned, .. deployFlags,
             .. sources, "-o", exe], tmp.Root, 180);
         var run = Tool.RunOk(exe, [], tmp.Root, 60);
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(8, lines.Count(l => l.StartsWith("bits ", StringComparison.Ordinal)));
+        Assert.Equal(deployed, lines.Where(l => l.StartsWith("bits ", StringComparison.Ordinal))
+            .Select(l => int.Parse(l["bits ".Length..l.IndexOf(':', StringComparison.Ordinal)], CultureInfo.InvariantCulture)));
 
         var input = Enumerable.Range(0, p.InputTensor.Shape.Size).Select(i => (byte)((i * 37 + 11) & 0xff)).ToArray();
         var reference = new ReferenceExecutor(p);

@@ -101,6 +101,54 @@ public class ContentTests
     }
 
     [Fact]
+    public void ADeployedSetKeepsOneRowPerDeployedKAndMapsKToItsRow()
+    {
+        var folder = Emit.Folder(TestPrograms.ByName("vision@2,4,8"));
+        var (c, h) = (folder["model.c"].Content, folder["model.h"].Content);
+        Assert.Contains("static const int64_t model_l0_bias[1][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int32_t model_l1_mult[3][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int8_t model_l1_shift[3][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int32_t model_l2_rmult[3][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int8_t model_l2_rpshift[3][4] = {", c, StringComparison.Ordinal);
+        var l1 = c[c.IndexOf("model_l1_bias[3][4]", StringComparison.Ordinal)..c.IndexOf("model_l1_mult[3][4]", StringComparison.Ordinal)];
+        Assert.Equal(["2", "4", "8"], Regex.Matches(l1, @"/\* k = (\d) \*/").Select(m => m.Groups[1].Value));
+
+        // k to row: 0xFF for a k that is not deployed, refused before it indexes a table.
+        Assert.Contains("static const uint8_t model_bits_row[8] = { 0xFFu, 0u, 0xFFu, 1u, 0xFFu, 0xFFu, 0xFFu, 2u };", c, StringComparison.Ordinal);
+        Assert.Contains("model_l1_bias[model_bits_row[bits - 1u]], model_l1_mult[model_bits_row[bits - 1u]], model_l1_pshift[model_bits_row[bits - 1u]], model_l1_shift[model_bits_row[bits - 1u]],", c, StringComparison.Ordinal);
+        Assert.Contains("model_l2_rmult[model_bits_row[bits - 1u]], model_l2_rpshift[model_bits_row[bits - 1u]]", c, StringComparison.Ordinal);
+        Assert.Contains("model_l0_bias[0], model_l0_mult[0], model_l0_pshift[0], model_l0_shift[0],", c, StringComparison.Ordinal);
+        Assert.DoesNotContain("[bits - 1u], ", c.Replace("model_bits_row[bits - 1u]", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        // The setters and invoke refuse another k with their own status; the header says which k.
+        Assert.Equal(3, Regex.Matches(c, "return TE_ERR_BITS_NOT_DEPLOYED;").Count);
+        Assert.Contains("#define MODEL_DEPLOYED_BITS_MASK 0x8Au\n", h, StringComparison.Ordinal);
+        Assert.Contains("#define MODEL_LAYER_1_PINNED 0u /* \"dw2\": depthwise conv2d 3x3, 2, 4, 8 bits */", h, StringComparison.Ordinal);
+        Assert.Contains("MODEL_DEPLOYED_BITS_MASK", folder["README.md"].Content, StringComparison.Ordinal);
+        Assert.Contains("ctx->layer_bits[i] = 8u;", c, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryKDeployedPrintsNoMappingAndNoMask()
+    {
+        var folder = Emit.Folder(TestPrograms.Vision());
+        foreach (var file in new[] { "model.c", "model.h", "README.md" })
+        {
+            Assert.DoesNotContain("DEPLOYED", folder[file].Content, StringComparison.Ordinal);
+            Assert.DoesNotContain("bits_row", folder[file].Content, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void WithoutEightInitStartsAtTheHighestDeployedK()
+    {
+        var folder = Emit.Folder(TestPrograms.ByName("residual-nopin@2,4"));
+        Assert.Contains("ctx->layer_bits[i] = 4u;", folder["model.c"].Content, StringComparison.Ordinal);
+        Assert.Contains("#define MODEL_DEPLOYED_BITS_MASK 0x0Au\n", folder["model.h"].Content, StringComparison.Ordinal);
+        Assert.Contains("every layer at 4 bits (the highest deployed k)", folder["model.h"].Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void InvokeCallsOneKernelPerOpInOrderWithTraceAndStatus()
     {
         var p = TestPrograms.Residual();
@@ -136,10 +184,12 @@ public class ContentTests
         Assert.Contains("const int32_t *result = (const int32_t *)(const void *)(arena + ", ints, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void NoFloatingPointOrHeapInTheModelSource()
+    [Theory]
+    [InlineData("vision")]
+    [InlineData("vision@2,4,8")]
+    public void NoFloatingPointOrHeapInTheModelSource(string program)
     {
-        var c = Emit.Folder(TestPrograms.Vision())["model.c"].Content;
+        var c = Emit.Folder(TestPrograms.ByName(program))["model.c"].Content;
         var code = Regex.Replace(c, @"/\*.*?\*/", "", RegexOptions.Singleline);
         foreach (var banned in new[] { "float", "double", "malloc", "free(", "printf", "static uint8_t", "static int32_t" })
         {
@@ -147,7 +197,7 @@ public class ContentTests
         }
 
         // Every file-scope object is static const (no global mutable state).
-        var fileScope = Regex.Matches(code, @"^static (?!const )(?!int \w+_bits_allowed)", RegexOptions.Multiline);
+        var fileScope = Regex.Matches(code, @"^static (?!const )(?!int \w+_bits_(allowed|deployed)\()", RegexOptions.Multiline);
         Assert.Empty(fileScope);
     }
 }
@@ -161,6 +211,24 @@ public class ProgramCheckTests
         p.Layers[1].Tables[2] = null;
         var e = Assert.Throws<InvalidOperationException>(() => Emit.Folder(p));
         Assert.Contains("k = 3", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATableForAKThatIsNotDeployedIsACompilerBug()
+    {
+        var p = TestPrograms.ByName("tiny@2,8");
+        p.Layers[1].Tables[2] = p.Layers[1].Tables[1];
+        var e = Assert.Throws<InvalidOperationException>(() => Emit.Folder(p));
+        Assert.Contains("more than the k it runs at", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APinnedLayerWithoutEightDeployedIsACompilerBug()
+    {
+        var p = TestPrograms.Tiny();
+        p.DeployedBits = [2, 4];
+        var e = Assert.Throws<InvalidOperationException>(() => Emit.Folder(p));
+        Assert.Contains("8 is not deployed", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using TruncEdge.Compiler.Passes;
 using TruncEdge.Compiler.Program;
 
 namespace TruncEdge.Emitter.Tests;
@@ -12,15 +13,63 @@ internal static class TestPrograms
     /// <summary>Every program, by name, for theories.</summary>
     public static IEnumerable<object[]> All() => Names.Select(n => new object[] { n });
 
-    public static readonly string[] Names = ["vision", "residual", "tiny"];
+    /// <summary>"name@2,4,8": the program compiled for those weight bit widths only (--deploy-bits);
+    /// "name-nopin": every layer free (the pinned ones get their k = 8 table at every k).</summary>
+    public static readonly string[] Names = ["vision", "residual", "tiny", "vision@2,4,8", "residual@1,8", "residual-nopin@2,4"];
 
-    public static IntegerProgram ByName(string name) => name switch
+    public static IntegerProgram ByName(string name)
     {
-        "vision" => Vision(),
-        "residual" => Residual(),
-        "tiny" => Tiny(),
-        _ => throw new ArgumentException(name, nameof(name)),
-    };
+        var at = name.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            return Deployed(ByName(name[..at]), DeployedBits(name));
+        }
+
+        if (name.EndsWith("-nopin", StringComparison.Ordinal))
+        {
+            return Unpinned(ByName(name[..^"-nopin".Length]));
+        }
+
+        return name switch
+        {
+            "vision" => Vision(),
+            "residual" => Residual(),
+            "tiny" => Tiny(),
+            _ => throw new ArgumentException(name, nameof(name)),
+        };
+    }
+
+    /// <summary>The k after '@' in a program name, or every k.</summary>
+    public static IReadOnlyList<int> DeployedBits(string name) =>
+        name.IndexOf('@', StringComparison.Ordinal) is var at and >= 0
+            ? name[(at + 1)..].Split(',').Select(k => int.Parse(k, System.Globalization.CultureInfo.InvariantCulture)).ToList()
+            : WeightBits.All;
+
+    /// <summary>The program with no pinned layer: a pinned layer's one table serves every k.</summary>
+    public static IntegerProgram Unpinned(IntegerProgram program)
+    {
+        for (var i = 0; i < program.Layers.Count; i++)
+        {
+            var l = program.Layers[i];
+            if (l.Pinned)
+            {
+                program.Layers[i] = new WeightLayer
+                {
+                    Index = l.Index, Name = l.Name, Codes = l.Codes, OutChannels = l.OutChannels, Pinned = false,
+                    Tables = Enumerable.Repeat(l.TableFor(8), 8).ToArray(), MeanAbs = l.MeanAbs,
+                };
+            }
+        }
+
+        return program;
+    }
+
+    /// <summary>The program with the tables of the given k only, as the compiler's pass leaves it.</summary>
+    public static IntegerProgram Deployed(IntegerProgram program, IReadOnlyList<int> bits)
+    {
+        new SelectDeployedBits().Run(program, new CompilerOptions { DeployBits = bits });
+        return program;
+    }
 
     /// <summary>Which layers of <see cref="ByName"/> are pinned (for the C smoke test).</summary>
     public static bool[] Pinned(string name) => ByName(name).Layers.Select(l => l.Pinned).ToArray();

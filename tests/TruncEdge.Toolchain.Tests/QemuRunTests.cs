@@ -32,6 +32,7 @@ public sealed class QemuRunTests(ToolchainFixture fx)
     [InlineData("cortex-m4", "HardFault")]
     [InlineData("cortex-m33", "HardFault")]
     [InlineData("cortex-m0", "HardFault")]
+    [InlineData("cortex-m0plus", "HardFault")]
     [InlineData("riscv32", "breakpoint")]
     public void A_faulting_guest_is_reported_as_a_crash(string target, string fault)
     {
@@ -49,11 +50,29 @@ public sealed class QemuRunTests(ToolchainFixture fx)
     [InlineData("cortex-m33", "HardFault")]     // MSPLIM: a precise fault at once
     [InlineData("cortex-m55", "HardFault")]
     [InlineData("cortex-m0", "locked up")]       // the stack runs below RAM; QEMU stops the CPU
+    [InlineData("cortex-m0plus", "stack overflow")]
     public void A_stack_overflow_is_reported_as_a_crash(string target, string what)
     {
         var e = Assert.Throws<DiagnosticException>(() => new HarnessRunner(fx.Catalog).Run(fx.Build(target), [TinyModel.StackHog], [8]));
         Assert.Equal(ToolchainDiagnosticCodes.GuestCrashed, e.Diagnostic.Code);
         Assert.Contains(what, e.Message);
+    }
+
+    [QemuTheory]
+    [InlineData("cortex-m0")]     // the micro:bit's Cortex-M0 itself
+    [InlineData("cortex-m0plus")] // Armv6-M code on the AN385's Cortex-M3: the start-up sets CCR.UNALIGN_TRP
+    public void A_misaligned_load_faults_on_Armv6_M_as_on_the_real_part(string target)
+    {
+        var e = Assert.Throws<DiagnosticException>(() => new HarnessRunner(fx.Catalog).Run(fx.Build(target), [TinyModel.Misaligned], [8]));
+        Assert.Equal(ToolchainDiagnosticCodes.GuestCrashed, e.Diagnostic.Code);
+        Assert.Contains("HardFault", e.Message);
+    }
+
+    [QemuFact]
+    public void A_misaligned_load_works_on_Armv7_M()
+    {
+        var r = new HarnessRunner(fx.Catalog).Run(fx.Build("cortex-m3"), [TinyModel.Misaligned], [8]);
+        TinyModel.AssertOutputs([TinyModel.Misaligned], [8], r.Outputs);
     }
 
     [Fact]

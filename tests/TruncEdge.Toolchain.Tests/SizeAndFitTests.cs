@@ -10,6 +10,7 @@ public sealed class SizeAndFitTests(ToolchainFixture fx)
     [QemuTheory]
     [InlineData("cortex-m4", "arm-none-eabi-size")]
     [InlineData("cortex-m0", "arm-none-eabi-size")]
+    [InlineData("cortex-m0plus", "arm-none-eabi-size")]
     [InlineData("riscv32", "riscv64-unknown-elf-size")]
     public void Size_report_agrees_with_binutils_size(string target, string sizeTool)
     {
@@ -81,6 +82,13 @@ public sealed class SizeAndFitTests(ToolchainFixture fx)
         var e = Assert.Throws<DiagnosticException>(() => FitCheck.CheckPlan(m0, 200_000, 10_000, arenaBytes: 15_000));
         Assert.Contains("RAM needs 17,048 B (arena 15,000 B + stack 2,048 B) but BBC micro:bit v1 has 16,384 B", e.Message);
         Assert.DoesNotContain("flash needs", e.Message);
+
+        // cortex-m0plus runs on a 4 MB QEMU board but is measured against the Pico: 2 MB, 264 KB.
+        var m0plus = fx.Catalog.Get("cortex-m0plus");
+        FitCheck.CheckPlan(m0plus, weightBytes: 2_000_000, constantBytes: 97_152, arenaBytes: 256 * 1024);
+        var big = Assert.Throws<DiagnosticException>(() => FitCheck.CheckPlan(m0plus, 2_000_000, 97_153, arenaBytes: 256 * 1024 + 1));
+        Assert.Contains("flash needs 2,097,153 B (weights 2,000,000 B + constants 97,153 B) but Raspberry Pi Pico has 2,097,152 B", big.Message);
+        Assert.Contains("RAM needs 270,337 B (arena 262,145 B + stack 8,192 B) but Raspberry Pi Pico has 270,336 B", big.Message);
     }
 
     [QemuFact]

@@ -6,7 +6,7 @@ namespace TruncEdge.Toolchain.Tests;
 public sealed class TargetCatalogTests
 {
     private static readonly string[] AllTargets =
-        ["cortex-m0", "cortex-m3", "cortex-m33", "cortex-m4", "cortex-m55", "cortex-m7", "host", "riscv32"];
+        ["cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m33", "cortex-m4", "cortex-m55", "cortex-m7", "host", "riscv32"];
 
     [Fact]
     public void Loads_every_target_shipped_next_to_the_assemblies()
@@ -41,6 +41,14 @@ public sealed class TargetCatalogTests
         Assert.Equal(2UL * 1024 * 1024, m4.Board!.FlashBytes);
         Assert.Equal(640UL * 1024, m4.Board.RamBytes);
         Assert.Equal(16UL * 1024, m4.Memory!.StackBytes);
+        // Cortex-M0+ code on QEMU's Cortex-M3 board; the fit check uses the Pico's RP2040.
+        var m0plus = catalog.Get("cortex-m0plus");
+        Assert.Contains("-mcpu=cortex-m0plus", m0plus.CFlags);
+        Assert.Equal("mps2-an385", m0plus.Qemu!.Machine);
+        Assert.Equal("Raspberry Pi Pico", m0plus.Board!.Name);
+        Assert.Equal(2UL * 1024 * 1024, m0plus.Board.FlashBytes);
+        Assert.Equal(264UL * 1024, m0plus.Board.RamBytes);
+        Assert.Equal(8UL * 1024, m0plus.Memory!.StackBytes);
     }
 
     [Fact]

@@ -126,6 +126,9 @@ public static class TinyModel
     /// <summary>Input bytes that make the model use 24 KB of stack (the outputs stay right).</summary>
     public static byte[] StackHog => [0x57, 0xAC, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
+    /// <summary>Input bytes that make the model load a word from an odd address (the outputs stay right where that works).</summary>
+    public static byte[] Misaligned => [0xA1, 0x16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     /// <summary>Input bytes that make the model loop forever.</summary>
     public static byte[] Hang => [0x1D, 0x1E, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 

@@ -174,7 +174,7 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
         rq.residual_pre_shift = NULL;
         rq.lo = 0;
         rq.hi = 15;
-        st = te_conv2d(&p, input, conv0_codes, k, &rq, none, TE_ELEM_CODE, conv0_out);
+        st = te_conv2d(&p, input, conv0_codes, k, &rq, none, TE_ELEM_CODE, conv0_out, NULL);
         if (st != TE_OK) {
             return st;
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using TruncEdge.Compiler;
+using TruncEdge.Compiler.Program;
 using TruncEdge.Toolchain;
 using TruncEdge.Toolchain.Benchmarking;
 
@@ -15,17 +16,20 @@ public sealed class BenchCommand(CommandContext context)
         var model = CommonOptions.Model();
         var target = CommonOptions.Target();
         target.DefaultValueFactory = _ => "cortex-m4";
-        var bits = CommonOptions.Bits("1-8");
+        var bits = CommonOptions.Bits("every deployed bit width");
         var noPin = CommonOptions.NoPin();
+        var deployBits = CommonOptions.DeployBits();
         var json = CommonOptions.Json();
         var command = new Command("bench", "Exact instruction counts per inference and per layer at each weight bit width, and flash/RAM from the ELF (QEMU targets)")
-            { model, target, bits, noPin, json };
+            { model, target, bits, noPin, deployBits, json };
         command.SetAction(r => context.Guard(() =>
         {
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
-            var bitList = CommonOptions.ParseBits(r.GetValue(bits)!);
-            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, CommonOptions.CompilerOptions(r.GetValue(noPin)));
+            var compilerOptions = CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!);
+            var requested = CommonOptions.ParseOptionalBits(r.GetValue(bits));
+            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compilerOptions);
+            var bitList = CommonOptions.RunBits(requested, compiled.Program, deployed => deployed);
             var work = Path.Combine(Path.GetTempPath(), "truncedge-bench-" + Guid.NewGuid().ToString("N")[..12]);
             BenchReport report;
             try
@@ -75,6 +79,7 @@ public sealed class BenchCommand(CommandContext context)
         mem.AddRow("flash: code", N(s.Code));
         mem.AddRow("flash: weights (codes)", N(s.Weights));
         mem.AddRow("flash: other constants (tables)", N(s.Constants));
+        mem.AddRow($"  of which requantization tables, k = {WeightBits.Text(report.DeployedBits)}", N(report.TableBytes));
         mem.AddRow("flash: initialised data", N(s.DataInit));
         mem.AddRow("[bold]flash total[/]", N(s.FlashBytes));
         mem.AddRow("RAM: arena", $"{N(s.Arena)} (plan {N(report.ArenaBytes)}, lower bound {N(report.ArenaLowerBound)})");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TruncEdge.Compiler.Passes;
+using TruncEdge.Compiler.Program;
 using TruncEdge.Model.Diagnostics;
 
 namespace TruncEdge.Cli.Commands;
@@ -15,25 +16,50 @@ public static class CommonOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Print the result as JSON" };
 
-    public static Option<string> Bits(string defaultValue) => new("--bits", "-b") { Description = "Weight bit widths: a list or range within 1..8, e.g. 8, 1-8, 2,4,8", DefaultValueFactory = _ => defaultValue };
+    /// <summary>--bits; when it is not given, <see cref="RunBits"/> picks from the deployed set (<paramref name="defaultText"/> says how).</summary>
+    public static Option<string?> Bits(string defaultText) => new("--bits", "-b")
+    {
+        Description = $"Weight bit widths: a list or range within 1..8, e.g. 8, 1-8, 2,4,8 (default: {defaultText})",
+    };
+
+    public static Option<string> DeployBits() => new("--deploy-bits")
+    {
+        Description = "Weight bit widths the emitted tables keep (the k a product ships), e.g. 8,4,2 or 1-8; must include 8 unless --no-pin. Other k are refused at run time",
+        DefaultValueFactory = _ => "1-8",
+    };
 
     public static CompilerOptions CompilerOptions(bool noPin) => new() { PinFirstAndLast = !noPin };
 
+    public static CompilerOptions CompilerOptions(bool noPin, string deployBits) =>
+        new() { PinFirstAndLast = !noPin, DeployBits = ParseBits(deployBits, "--deploy-bits") };
+
+    /// <summary>--bits parsed, or null when it was not given.</summary>
+    public static IReadOnlyList<int>? ParseOptionalBits(string? text) => text is null ? null : ParseBits(text);
+
+    /// <summary>The bit widths a run asks for: --bits when given, else <paramref name="fallback"/> of the
+    /// deployed set; refused (TE2081) when one is not deployed.</summary>
+    public static IReadOnlyList<int> RunBits(IReadOnlyList<int>? requested, IntegerProgram program, Func<IReadOnlyList<int>, IReadOnlyList<int>> fallback)
+    {
+        var bits = requested ?? fallback(program.DeployedBits);
+        WeightBits.RequireDeployed(program, bits);
+        return bits;
+    }
+
     /// <summary>Parses "1-8", "2,4,8", "4" into sorted distinct bit widths within 1..8.</summary>
-    public static IReadOnlyList<int> ParseBits(string text)
+    public static IReadOnlyList<int> ParseBits(string text, string option = "--bits")
     {
         var result = new SortedSet<int>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var range = part.Split('-', StringSplitOptions.TrimEntries);
             if (range.Length is < 1 or > 2 || !range.All(r => int.TryParse(r, out _)))
-                throw new DiagnosticException("TE0001", $"--bits '{text}': expected numbers or ranges such as 1-8 or 2,4,8");
+                throw new DiagnosticException("TE0001", $"{option} '{text}': expected numbers or ranges such as 1-8 or 2,4,8");
             int lo = int.Parse(range[0]), hi = int.Parse(range[^1]);
             if (lo < 1 || hi > 8 || lo > hi)
-                throw new DiagnosticException("TE0002", $"--bits '{text}': weight bit widths must be within 1..8");
+                throw new DiagnosticException("TE0002", $"{option} '{text}': weight bit widths must be within 1..8");
             for (var k = lo; k <= hi; k++) result.Add(k);
         }
-        if (result.Count == 0) throw new DiagnosticException("TE0001", "--bits: no bit width given");
+        if (result.Count == 0) throw new DiagnosticException("TE0001", $"{option}: no bit width given; expected a list or range within 1..8 such as 8,4,2");
         return result.ToList();
     }
 }

@@ -13,25 +13,29 @@ public sealed class VerifyCommand(CommandContext context)
     {
         var model = CommonOptions.Model();
         var target = CommonOptions.Target();
-        var bits = CommonOptions.Bits("1-8");
+        var bits = CommonOptions.Bits("every deployed bit width");
         var samples = new Option<int>("--samples", "-n") { Description = "Random inputs per bit width", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random inputs", DefaultValueFactory = _ => 1 };
         var noPin = CommonOptions.NoPin();
+        var deployBits = CommonOptions.DeployBits();
         var keep = new Option<string?>("--keep") { Description = "Keep the emitted folder and build in this folder" };
         var json = CommonOptions.Json();
         var command = new Command("verify", "Check that the C computes exactly what the C# reference computes, on every intermediate tensor, at every bit width")
-            { model, target, bits, samples, seed, noPin, keep, json };
+            { model, target, bits, samples, seed, noPin, deployBits, keep, json };
         command.SetAction(r => context.Guard(() =>
         {
             var n = r.GetValue(samples);
             if (n < 1) throw new TruncEdge.Model.Diagnostics.DiagnosticException("TE0003", "--samples must be at least 1");
             var catalog = TargetCatalog.LoadDefault();
+            var t = catalog.Get(r.GetValue(target)!);
+            var compilerOptions = CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!);
+            var requested = CommonOptions.ParseOptionalBits(r.GetValue(bits));
+            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compilerOptions);
             var options = new VerifyOptions
             {
-                Target = catalog.Get(r.GetValue(target)!), Bits = CommonOptions.ParseBits(r.GetValue(bits)!), Samples = n, Seed = r.GetValue(seed),
+                Target = t, Bits = CommonOptions.RunBits(requested, compiled.Program, deployed => deployed), Samples = n, Seed = r.GetValue(seed),
                 WorkDirectory = r.GetValue(keep) is { } k ? Path.GetFullPath(k) : null,
             };
-            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, CommonOptions.CompilerOptions(r.GetValue(noPin)));
             var report = ProgressView.Run(context.Console, $"verify on {options.Target.Name}", n,
                 progress => new Verifier(catalog).Verify(compiled, options, progress));
 

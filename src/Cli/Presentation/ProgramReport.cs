@@ -22,7 +22,7 @@ public static class ProgramReport
             .AddColumns("#", "op", "name", "input", "output", "MACs", "weights B", "tables B", "bits");
         foreach (var s in stats)
         {
-            var bits = s.Layer is null ? "" : s.Pinned ? "8 (pinned)" : "1-8";
+            var bits = s.Layer is null ? "" : s.Pinned ? "8 (pinned)" : WeightBits.Text(p.DeployedBits);
             table.AddRow(s.Index.ToString(CultureInfo.InvariantCulture), s.Kind, Markup.Escape(Shorten(s.Name)), s.Input.ToString(), s.Output.ToString(),
                 Num(s.Macs), Num(s.WeightBytes), Num(s.TableBytes), bits);
         }
@@ -32,6 +32,7 @@ public static class ProgramReport
         summary.AddRow("MACs per inference", Num(ProgramStatistics.TotalMacs(p)));
         summary.AddRow("weights (8-bit codes, stored once)", $"{Num(ProgramStatistics.WeightBytes(p))} B");
         summary.AddRow("requantization tables", $"{Num(ProgramStatistics.TableBytes(p))} B");
+        summary.AddRow("deployed weight bits", WeightBits.Text(p.DeployedBits));
         summary.AddRow("arena (planned)", $"{Num(p.ArenaSize)} B");
         summary.AddRow("arena lower bound", $"{Num(p.ArenaLowerBound)} B");
         console.Write(summary);
@@ -49,6 +50,7 @@ public static class ProgramReport
             macs = ProgramStatistics.TotalMacs(p),
             weightBytes = ProgramStatistics.WeightBytes(p),
             tableBytes = ProgramStatistics.TableBytes(p),
+            deployedBits = p.DeployedBits,
             arenaBytes = p.ArenaSize,
             arenaLowerBound = p.ArenaLowerBound,
             ops = ProgramStatistics.PerOp(p).Select(s => new

@@ -10,6 +10,8 @@ public sealed class VerifyProgram
 {
     public void Run(IntegerProgram p)
     {
+        Check(p.DeployedBits.Count > 0 && p.DeployedBits.All(k => k is >= 1 and <= 8) && p.DeployedBits.SequenceEqual(p.DeployedBits.Distinct().Order())
+              && (p.DeployedBits.Contains(8) || !p.Layers.Any(l => l.Pinned)), null, "deployed bits ascending within 1..8, with 8 when a layer is pinned");
         var written = new bool[p.Tensors.Count];
         written[p.Input] = true;
         foreach (var op in p.Ops)
@@ -56,6 +58,14 @@ public sealed class VerifyProgram
                 foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
                     Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, null, $"tensors {a.Id} and {b.Id} overlap while both alive");
             }
+            foreach (var s in p.Scratch)
+            {
+                var op = p.Ops[s.Op];
+                Check(s.Bytes <= KernelScratch.Bytes(p, op) && s.Bytes >= Math.Min(KernelScratch.MinBytes(p, op), KernelScratch.Bytes(p, op)), op, "scratch size");
+                Check(s.ArenaOffset >= 0 && s.ArenaOffset % PlanArena.Alignment == 0 && (long)s.ArenaOffset + s.Bytes <= p.ArenaSize, op, "scratch placement");
+                foreach (var t in arena.Where(t => first[t.Id] <= s.Op && s.Op <= last[t.Id]))
+                    Check(t.ArenaOffset + t.ByteSize <= s.ArenaOffset || s.ArenaOffset + s.Bytes <= t.ArenaOffset, op, $"scratch overlaps tensor {t.Id}");
+            }
         }
     }
 
@@ -63,7 +73,8 @@ public sealed class VerifyProgram
     {
         var layer = p.Layers[index];
         Check(layer.OutChannels == outChannels && layer.Codes.Length == outChannels * perChannel, op, "weight codes size");
-        Check(layer.Tables[7] is not null, op, "every layer has a k=8 table");
+        Check(layer.SupportedBits.SequenceEqual(layer.Pinned ? [8] : p.DeployedBits), op,
+            $"a table for exactly the k the layer runs at ({(layer.Pinned ? "8, pinned" : "deployed " + WeightBits.Text(p.DeployedBits))})");
         foreach (var k in layer.SupportedBits)
         {
             var t = layer.TableFor(k);

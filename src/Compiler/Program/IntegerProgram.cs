@@ -14,8 +14,15 @@ public sealed class IntegerProgram
     public required int Output { get; init; }
     /// <summary>Arena bytes the plan needs (0 until planned).</summary>
     public int ArenaSize { get; set; }
-    /// <summary>The largest total of bytes that must be live at once: no plan can beat it.</summary>
+    /// <summary>The largest total of tensor bytes that must be live at once: no plan of the
+    /// tensors can beat it (kernel scratch not included).</summary>
     public int ArenaLowerBound { get; set; }
+    /// <summary>Kernel scratch in the arena, one block per op that uses some, in op order (planned with the tensors).</summary>
+    public List<ScratchBlock> Scratch { get; } = [];
+    /// <summary>The weight bit widths k the Program carries tables for, ascending (default 1..8;
+    /// `--deploy-bits`, pass SelectDeployedBits). A layer that is not pinned has a table for
+    /// exactly these k; a pinned layer for k = 8 only.</summary>
+    public IReadOnlyList<int> DeployedBits { get; set; } = WeightBits.All;
     /// <summary>Facts about the source model, printed in reports and emitted headers.</summary>
     public Dictionary<string, string> Provenance { get; init; } = new(StringComparer.Ordinal);
 

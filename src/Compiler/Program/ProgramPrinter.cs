@@ -13,7 +13,7 @@ public static class ProgramPrinter
     {
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
-        sb.Append(ci, $"program {p.Name}: input t{p.Input}, output t{p.Output}, arena {p.ArenaSize} B (lower bound {p.ArenaLowerBound} B)\n");
+        sb.Append(ci, $"program {p.Name}: input t{p.Input}, output t{p.Output}, arena {p.ArenaSize} B (lower bound {p.ArenaLowerBound} B){(WeightBits.IsAll(p.DeployedBits) ? "" : $", deployed weight bits {WeightBits.Text(p.DeployedBits)}")}\n");
         foreach (var t in p.Tensors)
         {
             var kind = t.Kind == ElementKind.Code ? $"u{t.Bits}" : "i32";
@@ -43,7 +43,8 @@ public static class ProgramPrinter
                 AddOp a => $"add t{a.A}*{a.MultiplierA} + t{a.B}*{a.MultiplierB} >> {a.Shift} clamp=[{a.Clamp.Lo},{a.Clamp.Hi}]",
                 _ => op.GetType().Name,
             };
-            sb.Append(ci, $"  %{op.Index} t{op.Output} = {args}  ; {op.Name}\n");
+            var scratch = p.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } sc ? $" scratch={sc.Bytes}B@arena+{sc.ArenaOffset}" : "";
+            sb.Append(ci, $"  %{op.Index} t{op.Output} = {args}{scratch}  ; {op.Name}\n");
         }
         return sb.ToString();
 

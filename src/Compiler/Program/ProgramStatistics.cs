@@ -24,11 +24,12 @@ public static class ProgramStatistics
         };
     }).ToList();
 
-    /// <summary>Flash of the requantization tables per channel and k: bias (int64), multiplier (int32),
+    /// <summary>Flash of the requantization tables per channel and k the layer carries (the deployed k,
+    /// or 8 for a pinned layer): bias (int64), multiplier (int32),
     /// pre-shift and shift (int8), and for residual layers a residual multiplier (int32) and pre-shift (int8).</summary>
     public static int TableBytes(WeightLayer layer)
     {
-        var perChannel = 8 + 4 + 1 + 1 + (layer.Tables[7]?.ResidualMultiplier is null ? 0 : 5);
+        var perChannel = 8 + 4 + 1 + 1 + (layer.Tables.FirstOrDefault(t => t is not null)?.ResidualMultiplier is null ? 0 : 5);
         return layer.SupportedBits.Count() * layer.OutChannels * perChannel;
     }
 

@@ -18,7 +18,17 @@ internal sealed record FolderModel(
     IReadOnlyList<string> HarnessSources,
     string Target,
     HeaderModel Header,
-    SourceModel Source);
+    SourceModel Source,
+    DeploymentModel? Deploy); // null when every k = 1..8 is deployed (the output is then as before --deploy-bits existed)
+
+/// <summary>
+/// A folder compiled for some weight bit widths only (`--deploy-bits`): tables hold a row per
+/// deployed k, and &lt;prefix&gt;_bits_row maps k to its row.
+/// </summary>
+internal sealed record DeploymentModel(
+    string Mask,     // "0x8Au": bit k - 1 set for every deployed k
+    string List,     // "2, 4, 8"
+    string Top);     // "8": the highest deployed k, where _init starts every layer
 
 internal sealed record HeaderModel(
     string Guard,
@@ -47,6 +57,9 @@ internal sealed record LayerSummary(string Index, string Pinned, string Comment)
 internal sealed record OpSummary(string Index, string Comment);
 
 internal sealed record SourceModel(
+    string InitBits, // "8u": the bits _init gives every layer, the highest deployed k
+    string? BitsRowInit, // "0xFFu, 0u, 0xFFu, 1u, ...": <prefix>_bits_row, the row of k at index k - 1 (0xFF when
+                         // not deployed); null when every k is deployed or every layer is pinned (no table to map)
     string Magic,
     string PinnedInit,
     IReadOnlyList<LayerModel> Layers,
@@ -104,7 +117,9 @@ internal sealed record WeightedCall(
     string ResidualKind,
     string ResidualData,
     string OutputKind,
-    string Output);
+    string Output,
+    string? ScratchInit,
+    string TrailingArgs);
 
 internal sealed record MaxPoolCall(string Params, string Input, string Output);
 

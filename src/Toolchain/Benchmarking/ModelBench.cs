@@ -19,8 +19,10 @@ public sealed record BitWidthCost(int Bits, ulong Total, long Macs, IReadOnlyLis
     public double InstructionsPerMac => Macs > 0 ? (double)Total / Macs : 0;
 }
 
-/// <summary>What `truncedge bench` reports: counts per bit width and op, flash and RAM from the ELF.</summary>
-public sealed record BenchReport(string Target, string Board, IReadOnlyList<BitWidthCost> Costs, SizeReport Size, ulong StackBytesUsed, int ArenaBytes, int ArenaLowerBound);
+/// <summary>What `truncedge bench` reports: counts per bit width and op, flash and RAM from the ELF,
+/// and the weight bit widths the build carries tables for with the bytes of those tables (from the Program).</summary>
+public sealed record BenchReport(string Target, string Board, IReadOnlyList<BitWidthCost> Costs, SizeReport Size, ulong StackBytesUsed, int ArenaBytes, int ArenaLowerBound,
+    IReadOnlyList<int> DeployedBits, int TableBytes);
 
 /// <summary>
 /// Measures a model on a QEMU target: exact instruction counts per inference and per op at each
@@ -33,6 +35,7 @@ public sealed class ModelBench(TargetCatalog catalog)
     {
         if (target.IsHost)
             throw new DiagnosticException("TE5500", "bench counts instructions under QEMU; choose a firmware target such as cortex-m4");
+        WeightBits.RequireDeployed(model.Program, bits);
         var program = model.Program;
         var folder = Path.Combine(workDirectory, "c");
         new FirmwareFolder(catalog).Write(model, target, folder);
@@ -58,6 +61,7 @@ public sealed class ModelBench(TargetCatalog catalog)
         var stats = ProgramStatistics.PerOp(program);
         var costs = counted.Counts.Select(c => new BitWidthCost(c.Bits, c.Total, stats.Sum(s => s.Macs),
             stats.Select((s, i) => new OpCost(i, s.Kind, s.Name, s.Macs, i < c.PerOp.Count ? c.PerOp[i] : 0)).ToList())).ToList();
-        return new BenchReport(target.Name, target.Board?.Name ?? "", costs, size, counted.StackBytesUsed, program.ArenaSize, program.ArenaLowerBound);
+        return new BenchReport(target.Name, target.Board?.Name ?? "", costs, size, counted.StackBytesUsed, program.ArenaSize, program.ArenaLowerBound,
+            program.DeployedBits, ProgramStatistics.TableBytes(program));
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TruncEdge.Compiler;
+using TruncEdge.Compiler.Program;
 using TruncEdge.Compiler.Reference;
 using TruncEdge.Compiler.Verification;
 using TruncEdge.Toolchain.Workflow;
@@ -39,6 +40,8 @@ public sealed class Verifier(TargetCatalog catalog)
 {
     public VerifyReport Verify(CompiledModel model, VerifyOptions options, IProgress<VerifyProgress>? progress = null)
     {
+        // A k the C carries no table for would only fail in the harness: refuse it before anything is written.
+        WeightBits.RequireDeployed(model.Program, options.Bits);
         var clock = Stopwatch.StartNew();
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "truncedge-verify-" + Guid.NewGuid().ToString("N")[..12]);
         try

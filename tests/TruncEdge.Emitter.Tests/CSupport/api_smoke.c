@@ -2,9 +2,11 @@
  * api_smoke.c - exercises the generated API of one emitted model (TruncEdge.Emitter.Tests).
  *
  * Built with -DTE_MODEL_HEADER="<prefix>.h" -DTE_PREFIX=<prefix> -DTE_UPPER=<PREFIX>
- * -DTE_PINNED="{1,0,...}" (one entry per layer). Checks every status the API promises, runs
- * the model at every weight bit width with a trace, and prints, per bit width, every op's
- * output tensor as "op N: <hex bytes>" and then the outputs as "bits K: v0 v1 ...".
+ * -DTE_PINNED="{1,0,...}" (one entry per layer), and for a folder compiled with --deploy-bits
+ * -DTE_DEPLOYED=<mask> (bit k - 1 per deployed k; default 0xFF, every k) and -DTE_HAS_MASK (the
+ * header must then define <PREFIX>_DEPLOYED_BITS_MASK equal to it). Checks every status the API
+ * promises, runs the model at every deployed weight bit width with a trace, and prints, per bit
+ * width, every op's output tensor as "op N: <hex bytes>" and then the outputs as "bits K: v0 v1 ...".
  * Exit status 0 when every check held.
  */
 #include <stdio.h>
@@ -25,6 +27,11 @@
     } while (0)
 
 typedef FN(context) context_t;
+
+#ifndef TE_DEPLOYED
+#define TE_DEPLOYED 0xFFu
+#endif
+#define DEPLOYED(k) (((uint32_t)(TE_DEPLOYED) >> ((k) - 1u)) & 1u)
 
 /* One spare word so that a misaligned arena of full size fits. */
 static uint64_t arena_words[(UP(ARENA_SIZE) + 7u) / 8u + 1u];
@@ -62,11 +69,28 @@ int main(void)
     int32_t out[UP(OUTPUT_SIZE)];
     int32_t again[UP(OUTPUT_SIZE)];
     trace_state trace = { 0u, 0u, 1 };
-    uint32_t i, layer, bits, got;
+    uint32_t i, layer, bits, got, low = 0u, top = 0u, free_layer = UP(LAYER_COUNT);
 
     for (i = 0u; i < UP(INPUT_SIZE); ++i) {
         input[i] = (uint8_t)((i * 37u + 11u) & 0xffu);
     }
+
+    /* The deployed set: its lowest and highest k, and a layer that is not pinned. */
+    for (bits = 1u; bits <= 8u; ++bits) {
+        if (DEPLOYED(bits) != 0u) {
+            low = low == 0u ? bits : low;
+            top = bits;
+        }
+    }
+    CHECK(low != 0u);
+    for (layer = 0u; layer < UP(LAYER_COUNT); ++layer) {
+        if (pinned[layer] == 0u && free_layer == UP(LAYER_COUNT)) {
+            free_layer = layer;
+        }
+    }
+#ifdef TE_HAS_MASK
+    CHECK((uint32_t)UP(DEPLOYED_BITS_MASK) == (uint32_t)(TE_DEPLOYED));
+#endif
 
     /* Sizes. */
     CHECK(FN(arena_size)() == (size_t)UP(ARENA_SIZE));
@@ -84,7 +108,7 @@ int main(void)
 
     /* Bit widths. */
     for (layer = 0u; layer < UP(LAYER_COUNT); ++layer) {
-        CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == 8u);
+        CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == (pinned[layer] != 0u ? 8u : top));
     }
     CHECK(FN(get_layer_bits)(&ctx, UP(LAYER_COUNT), &got) == TE_ERR_BAD_LAYER);
     CHECK(FN(get_layer_bits)(&ctx, 0u, NULL) == TE_ERR_NULL_POINTER);
@@ -94,16 +118,31 @@ int main(void)
     CHECK(FN(set_layer_bits)(&ctx, 0u, 0u) == TE_ERR_BAD_BITS);
     for (layer = 0u; layer < UP(LAYER_COUNT); ++layer) {
         if (pinned[layer] != 0u) {
-            CHECK(FN(set_layer_bits)(&ctx, layer, 4u) == TE_ERR_PINNED_LAYER);
+            for (bits = 1u; bits < 8u; ++bits) {
+                CHECK(FN(set_layer_bits)(&ctx, layer, bits) ==
+                      (DEPLOYED(bits) != 0u ? TE_ERR_PINNED_LAYER : TE_ERR_BITS_NOT_DEPLOYED));
+            }
             CHECK(FN(set_layer_bits)(&ctx, layer, 8u) == TE_OK);
         } else {
-            CHECK(FN(set_layer_bits)(&ctx, layer, 3u) == TE_OK);
-            CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == 3u);
+            CHECK(FN(set_layer_bits)(&ctx, layer, low) == TE_OK);
+            CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == low);
         }
     }
-    CHECK(FN(set_weight_bits)(&ctx, 2u) == TE_OK);
+    CHECK(FN(set_weight_bits)(&ctx, top) == TE_OK);
     for (layer = 0u; layer < UP(LAYER_COUNT); ++layer) {
-        CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == (pinned[layer] != 0u ? 8u : 2u));
+        CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == (pinned[layer] != 0u ? 8u : top));
+    }
+
+    /* A k within 1..8 that the build was not compiled for: refused, and nothing changes. */
+    for (bits = 1u; bits <= 8u; ++bits) {
+        if (DEPLOYED(bits) != 0u) {
+            continue;
+        }
+        CHECK(FN(set_weight_bits)(&ctx, bits) == TE_ERR_BITS_NOT_DEPLOYED);
+        for (layer = 0u; layer < UP(LAYER_COUNT); ++layer) {
+            CHECK(FN(set_layer_bits)(&ctx, layer, bits) == TE_ERR_BITS_NOT_DEPLOYED);
+            CHECK(FN(get_layer_bits)(&ctx, layer, &got) == TE_OK && got == (pinned[layer] != 0u ? 8u : top));
+        }
     }
 
     /* invoke: pointers, then every bit width with a trace. */
@@ -113,6 +152,9 @@ int main(void)
     CHECK(FN(set_trace)(NULL, on_trace, &trace) == TE_ERR_NULL_POINTER);
     CHECK(FN(set_trace)(&ctx, on_trace, &trace) == TE_OK);
     for (bits = 1u; bits <= 8u; ++bits) {
+        if (DEPLOYED(bits) == 0u) {
+            continue;
+        }
         CHECK(FN(set_weight_bits)(&ctx, bits) == TE_OK);
         trace.calls = 0u;
         trace.next_op = 0u;
@@ -135,6 +177,13 @@ int main(void)
     }
 
     /* A corrupted bit width is caught before it indexes a table. */
+    for (bits = 1u; bits <= 8u; ++bits) {
+        if (DEPLOYED(bits) == 0u && free_layer < UP(LAYER_COUNT)) {
+            ctx.layer_bits[free_layer] = (uint8_t)bits;
+            CHECK(FN(invoke)(&ctx, input, out) == TE_ERR_BITS_NOT_DEPLOYED);
+            ctx.layer_bits[free_layer] = (uint8_t)top;
+        }
+    }
     ctx.layer_bits[0] = 0u;
     CHECK(FN(invoke)(&ctx, input, out) == TE_ERR_BAD_BITS);
     ctx.layer_bits[0] = 9u;

@@ -323,7 +323,7 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
         };
         const te_operand residual = { TE_ELEM_NONE, NULL };
         status = te_conv2d(&model_op0_params, input, model_l0_codes, bits, &rq, residual,
-                            TE_ELEM_CODE, arena + 0u);
+                            TE_ELEM_CODE, arena + 0u, NULL);
         if (status != TE_OK) {
             return status;
         }

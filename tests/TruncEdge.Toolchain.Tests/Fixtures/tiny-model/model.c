@@ -23,6 +23,15 @@ static __attribute__((noinline)) uint32_t model_stack_hog(const uint8_t *input)
     return sum;
 }
 
+/* Loads a 32-bit word from an address that is not a multiple of 4: Armv7-M and later do it,
+ * Armv6-M faults (the start-up makes an Armv7-M machine running Armv6-M code fault too). */
+static __attribute__((noinline)) uint32_t model_misaligned_load(void)
+{
+    static uint32_t words[2] = {0x03020100u, 0x07060504u};
+    volatile uintptr_t address = (uintptr_t)words + 1u; /* opaque: GCC must not split the load */
+    return *(const volatile uint32_t *)address;
+}
+
 size_t model_arena_size(void) { return MODEL_ARENA_SIZE; }
 
 te_status model_init(model_context *ctx, uint8_t *arena, size_t arena_size)
@@ -69,6 +78,7 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
         for (;;) spin++;
     }
     if (input[0] == 0x57u && input[1] == 0xACu && model_stack_hog(input) == 0u) return TE_ERR_BAD_PARAMS;
+    if (input[0] == 0xA1u && input[1] == 0x16u && model_misaligned_load() != 0x04030201u) return TE_ERR_BAD_PARAMS;
     y = ctx->arena;
     bits = ctx->layer_bits[0];
 
