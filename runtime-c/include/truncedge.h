@@ -16,7 +16,7 @@
  *   TE_ERR_NULL_POINTER  a required pointer is NULL (tensors, codes, the table's bias,
  *                        multiplier, pre_shift and shift arrays, avgpool's tables, add's
  *                        operands);
- *   TE_ERR_BAD_BITS      weight_bits outside 1..8 (te_conv2d, te_dense);
+ *   TE_ERR_BAD_BITS      weight_bits outside 1..8 (te_conv2d, te_dense; 1..S for te_unpack_codes);
  *   TE_ERR_BAD_PARAMS    anything inconsistent: a dimension below 1 or a tensor of more than
  *                        INT32_MAX elements; groups that do not divide both channel counts; a
  *                        window geometry other than the one below; an operand or residual kind
@@ -172,6 +172,19 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
 te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *input,
                    const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
                    te_operand residual, te_elem output_kind, void *output);
+
+/*
+ * Weight codes stored at store_bits S (1..8; truncedge compile --store-bits S) back to the
+ * byte codes te_conv2d and te_dense read: writes count rounded up to a multiple of 32 bytes to
+ * codes (4-byte aligned), whose top weight_bits bits are those of the stored codes (weight_bits
+ * 1..S; the lower bits are whatever the parts read give, and the kernels never look at them).
+ * packed holds ceil(count / 32) * S words in the layout of docs/emitted-c.md, "Packed weight
+ * storage"; only the parts of the code that weight_bits needs are read.
+ * TE_ERR_BAD_BITS: S outside 1..8 or weight_bits outside 1..S; TE_ERR_BAD_PARAMS: count below 1
+ * or codes not 4-byte aligned.
+ */
+te_status te_unpack_codes(const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits,
+                          uint32_t count, uint8_t *codes);
 
 /* Max pooling of codes; padding reads as 0. input and output must not overlap. */
 te_status te_maxpool(const te_pool_params *p, const uint8_t *input, uint8_t *output);

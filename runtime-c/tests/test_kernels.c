@@ -1136,6 +1136,91 @@ static void check_paths(void)
     }
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * te_unpack_codes against a packer written here from the layout's definition (docs/emitted-c.md,
+ * "Packed weight storage"): random codes, every store_bits S and every weight_bits k <= S
+ * ------------------------------------------------------------------------------------------- */
+#define MAX_PACK_CODES 4096
+static uint32_t g_packed[MAX_PACK_CODES / 32 * 8];
+static uint32_t g_unpacked_words[(MAX_PACK_CODES + GUARD) / 4]; /* 4-byte aligned bytes */
+static uint8_t g_pack_codes[MAX_PACK_CODES];
+
+/* Part p of width w covers code bits [8 - o - w, 8 - o); code n of block b sits in word
+ * n / 4 / (8 / w) of the block's part, byte lane n % 4, field (n / 4) % (8 / w). */
+static void ref_pack(const uint8_t *codes, uint32_t count, uint32_t s, uint32_t *packed)
+{
+    const uint32_t blocks = (count + 31u) / 32u;
+    uint32_t o = 0u, i;
+    memset(packed, 0, (size_t)blocks * s * 4u);
+    while (o < s) {
+        const uint32_t left = s - o;
+        const uint32_t w = left >= 8u ? 8u : left >= 4u ? 4u : left >= 2u ? 2u : 1u;
+        for (i = 0; i < blocks * 32u; ++i) {
+            const uint32_t c = i < count ? codes[i] : 0u;
+            const uint32_t n = i % 32u, field = n / 4u;
+            const uint32_t word = field / (8u / w), j = field % (8u / w);
+            const uint32_t v = (c >> (8u - o - w)) & ((1u << w) - 1u);
+            packed[blocks * o + (i / 32u) * w + word] |= v << (8u * (n % 4u) + w * j);
+        }
+        o += w;
+    }
+}
+
+static void test_unpack_random(te_rng *r)
+{
+    uint8_t *out = (uint8_t *)(void *)g_unpacked_words;
+    int32_t t;
+    for (t = 0; t < TE_TEST_CASES; ++t) {
+        const uint32_t count = (uint32_t)(te_rng_chance(r, 1u, 4u) ? te_rng_range(r, 1, 70)
+                                                                   : te_rng_range(r, 1, MAX_PACK_CODES));
+        const uint32_t s = (uint32_t)te_rng_range(r, 1, 8);
+        const uint32_t k = (uint32_t)te_rng_range(r, 1, (int32_t)s);
+        const uint32_t padded = (count + 31u) / 32u * 32u;
+        const uint32_t keep = 0xFFu << (8u - k) & 0xFFu, stored = 0xFFu << (8u - s) & 0xFFu;
+        uint32_t i, bad = 0u, extra = 0u, low = 0u;
+        te_status st;
+        for (i = 0; i < count; ++i) {
+            g_pack_codes[i] = (uint8_t)te_rng_next(r);
+        }
+        ref_pack(g_pack_codes, count, s, g_packed);
+        memset(out, GUARD_BYTE, sizeof g_unpacked_words);
+        st = te_unpack_codes(g_packed, s, k, count, out);
+        TE_CHECK(&g_tally, st == TE_OK, "unpack S=%u k=%u count=%u: status %d", (unsigned)s,
+                 (unsigned)k, (unsigned)count, (int)st);
+        for (i = 0; i < count; ++i) {
+            bad += ((uint32_t)out[i] & keep) != ((uint32_t)g_pack_codes[i] & keep);
+            /* at k = S every bit is determined: the stored bits, zeros below */
+            low += k == s && (uint32_t)out[i] != ((uint32_t)g_pack_codes[i] & stored);
+        }
+        for (i = count; i < padded; ++i) {
+            bad += ((uint32_t)out[i] & keep) != 0u; /* the padding codes are 0 */
+        }
+        for (i = padded; i < sizeof g_unpacked_words && i < padded + GUARD; ++i) {
+            extra += out[i] != GUARD_BYTE;
+        }
+        TE_CHECK(&g_tally, bad == 0u && low == 0u && extra == 0u,
+                 "unpack S=%u k=%u count=%u: %u codes differ in their top k bits, %u at k = S, "
+                 "%u bytes written past the padded count",
+                 (unsigned)s, (unsigned)k, (unsigned)count, (unsigned)bad, (unsigned)low,
+                 (unsigned)extra);
+    }
+}
+
+static void test_unpack_errors(void)
+{
+    uint8_t *out = (uint8_t *)(void *)g_unpacked_words;
+    memset(g_packed, 0, sizeof g_packed);
+    TE_CHECK(&g_tally, te_unpack_codes(NULL, 4u, 4u, 32u, out) == TE_ERR_NULL_POINTER, "NULL packed");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 32u, NULL) == TE_ERR_NULL_POINTER, "NULL codes");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 0u, 1u, 32u, out) == TE_ERR_BAD_BITS, "S = 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 9u, 8u, 32u, out) == TE_ERR_BAD_BITS, "S = 9");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 0u, 32u, out) == TE_ERR_BAD_BITS, "k = 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 5u, 32u, out) == TE_ERR_BAD_BITS, "k > S");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 0u, out) == TE_ERR_BAD_PARAMS, "count 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 32u, out + 1) == TE_ERR_BAD_PARAMS,
+             "unaligned codes");
+}
+
 int main(int argc, char **argv)
 {
     te_rng rng;
@@ -1158,6 +1243,8 @@ int main(int argc, char **argv)
     test_dense_limits(&rng);
     test_pool_random(&rng);
     test_add_random(&rng);
+    test_unpack_errors();
+    test_unpack_random(&rng);
     check_paths();
     return te_tally_report("kernels", &g_tally);
 }

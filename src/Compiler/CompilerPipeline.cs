@@ -23,9 +23,11 @@ public sealed class CompilerPipeline
         new CheckAccumulatorBounds().Run(draft, options);
         // Float epilogues become integer multipliers, shifts and biases per (layer, channel, k).
         var program = new LowerRequantization().Run(draft, options);
-        // Only the deployed weight bit widths keep their tables (8 required when a layer is pinned).
+        // Only the deployed weight bit widths keep their tables (by default 1..S, S the stored bits).
         new SelectDeployedBits().Run(program, options);
-        // Arena offsets for every tensor, and the lower bound the plan is measured against.
+        // Layers that are not pinned store the top S bits of each code (--store-bits S).
+        new StoreWeightBits().Run(program, options);
+        // Arena offsets for every tensor, unpacked codes and kernel scratch, and the lower bound of the tensors.
         new PlanArena().Run(program);
         // Invariants that the reference executor and the emitter rely on.
         new VerifyProgram().Run(program);

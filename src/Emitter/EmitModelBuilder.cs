@@ -16,6 +16,7 @@ internal static class EmitModelBuilder
     private const int CodesPerLine = 16;
     private const int Int32PerLine = 8;
     private const int Int64PerLine = 6;
+    private const int WordsPerLine = 6;
     private const int ShiftsPerLine = 16;
 
     public static FolderModel Build(IntegerProgram program, EmitOptions options, IReadOnlyList<string> kernelSources,
@@ -31,7 +32,7 @@ internal static class EmitModelBuilder
         var deploy = BuildDeployment(program);
         var header = BuildHeader(program, names, calls);
         var source = new SourceModel(
-            UInt(program.DeployedBits.Max()),
+            InitBits(program, names),
             BitsRowInit(program),
             ContextMagic,
             string.Join(", ", program.Layers.Select(l => l.Pinned ? "1" : "0")),
@@ -55,6 +56,15 @@ internal static class EmitModelBuilder
             header,
             source,
             deploy);
+    }
+
+    /// <summary>What _init gives layer i: the highest deployed k, and 8 to pinned layers when that is below 8.</summary>
+    private static string InitBits(IntegerProgram program, Names names)
+    {
+        var top = program.DeployedBits.Max();
+        return top == 8 || program.Layers.All(l => !l.Pinned)
+            ? UInt(top)
+            : $"(uint8_t)({names.Prefix}_layer_pinned[i] != 0u ? 8u : {UInt(top)})";
     }
 
     /// <summary>The row mapping of a folder compiled for some k only; null when every k is deployed.</summary>
@@ -176,9 +186,15 @@ internal static class EmitModelBuilder
                 : $"deployed weight bits {DeployedList(program)} (table row {names.Prefix}_bits_row[k - 1])"),
             use.Codes,
             $"input {use.Input}, output {use.Output}, {Count(use.Macs)} MACs per inference",
-            $"flash: {Count(layer.Codes.Length)} B codes + {Count(tableBytes)} B tables = {Count(layer.Codes.Length + tableBytes)} B; " +
+            $"flash: {Count(layer.StoredBytes)} B codes + {Count(tableBytes)} B tables = {Count(layer.StoredBytes + tableBytes)} B; " +
             $"mean |w| {CFormat.Double(layer.MeanAbs)}",
         };
+        if (layer.IsPacked)
+        {
+            comment.Add($"codes stored at their top {Int(layer.StoreBits)} bits, packed (docs/emitted-c.md, \"Packed weight storage\"):");
+            comment.Add($"{Count(layer.Codes.Length)} codes in {Count(PackedCodes.Words(layer.Codes.Length, layer.StoreBits))} words, " +
+                        $"unpacked into the arena before each call (te_unpack_codes)");
+        }
 
         var tables = new List<TableModel>
         {
@@ -195,13 +211,23 @@ internal static class EmitModelBuilder
                 t => t.ResidualPreShift!.Select(s => Int(s)).ToList(), ShiftsPerLine));
         }
 
+        if (layer.IsPacked)
+        {
+            var words = PackedCodes.Pack(layer.Codes, layer.StoreBits);
+            return new LayerModel(comment, "uint32_t", names.Layer(layer.Index, "packed"), Int(words.Length),
+                Lines(words.Select(Hex32).ToList(), WordsPerLine), tables);
+        }
+
         return new LayerModel(
             comment,
+            "uint8_t",
             names.Layer(layer.Index, "codes"),
             Int(layer.Codes.Length),
             Lines(layer.Codes.Select(b => Int(b)).ToList(), CodesPerLine),
             tables);
     }
+
+    private static string Hex32(uint v) => "0x" + v.ToString("X8", System.Globalization.CultureInfo.InvariantCulture) + "u";
 
     private static TableModel Table(string type, string ident, WeightLayer layer, List<int> rows,
         Func<RequantTable, List<string>> values, int perLine)

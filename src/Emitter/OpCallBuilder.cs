@@ -145,6 +145,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         }
 
         comment.Add($"clamp [{Int(clamp.Lo)}, {Int(clamp.Hi)}]");
+        var unpacked = program.UnpackedCodes.FirstOrDefault(u => u.Op == op.Index);
+        if (unpacked is not null)
+        {
+            comment.Add($"codes unpacked from {Int(layer.StoreBits)} bits to arena + {Int(unpacked.ArenaOffset)}, {Int(unpacked.Bytes)} B (during this call only)");
+            _kernels.Add("te_unpack");
+        }
         if (program.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } scratch)
         {
             comment.Add($"kernel scratch {Int(scratch.Bytes)} B at arena + {Int(scratch.ArenaOffset)} (during this call only)");
@@ -155,7 +161,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             kernel,
             geometry,
             Ref(input),
-            names.Layer(layer.Index, "codes"),
+            unpacked is null ? names.Layer(layer.Index, "codes") : $"arena + {UInt(unpacked.ArenaOffset)}",
             layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]",
             $"{names.Layer(layer.Index, "bias")}[{row}]",
             $"{names.Layer(layer.Index, "mult")}[{row}]",
@@ -170,7 +176,9 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             ElemKind(output),
             Ref(op.Output),
             ScratchInit(op),
-            kernel == "te_conv2d" ? (ScratchInit(op) is null ? ", NULL" : ", &scratch") : "");
+            kernel == "te_conv2d" ? (ScratchInit(op) is null ? ", NULL" : ", &scratch") : "",
+            unpacked is null ? null
+                : $"te_unpack_codes({names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}, bits, {UInt(layer.Codes.Length)}, arena + {UInt(unpacked.ArenaOffset)})");
         _blocks.Add(new OpBlock(UInt(op.Index), comment, call, null, null, null, Ref(op.Output), UInt(output.ByteSize)));
     }
 

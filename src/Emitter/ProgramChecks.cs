@@ -69,7 +69,17 @@ internal static class ProgramChecks
         var deployed = p.DeployedBits;
         Require(deployed.Count > 0 && deployed.All(k => k is >= 1 and <= 8) && deployed.SequenceEqual(deployed.Distinct().Order()),
             $"deployed bits [{string.Join(",", deployed)}] are not an ascending set within 1..8");
-        Require(deployed.Contains(8) || !p.Layers.Any(l => l.Pinned), "a layer is pinned at 8 bits but 8 is not deployed");
+        foreach (var l in p.Layers)
+        {
+            Require(l.StoreBits is >= 1 and <= 8 && (!l.Pinned || l.StoreBits == 8) && (l.Pinned || deployed.Max() <= l.StoreBits),
+                $"layer {l.Index} '{l.Name}' stores {l.StoreBits}-bit codes: expected 1..8, 8 when pinned, and no deployed k above it");
+        }
+        foreach (var op in p.Ops.Where(op => PackedCodes.BufferBytes(p, op) > 0))
+        {
+            Require(p.UnpackedCodes.Count(u => u.Op == op.Index && u.Bytes == PackedCodes.BufferBytes(p, op) && u.ArenaOffset >= 0
+                    && u.ArenaOffset % 4 == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize) == 1,
+                $"op {op.Index} '{op.Name}' uses a packed layer but has no unpacked-codes buffer of {PackedCodes.BufferBytes(p, op)} B inside the arena");
+        }
         foreach (var layer in p.Layers)
         {
             CheckLayer(p, layer, usedBy[layer.Index]);

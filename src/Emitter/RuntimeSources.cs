@@ -16,7 +16,7 @@ public sealed class RuntimeSources
     /// <summary>The public kernels, one per file (STYLE rule 8): file <c>src/NAME.c</c>, plus any
     /// <c>src/NAME_*.c</c> that holds an optimised variant of the same kernel.</summary>
     public static IReadOnlyList<string> KernelNames { get; } =
-        ["te_add", "te_avgpool", "te_conv2d", "te_dense", "te_maxpool"];
+        ["te_add", "te_avgpool", "te_conv2d", "te_dense", "te_maxpool", "te_unpack"];
 
     /// <summary>The headers every emitted folder needs.</summary>
     public static IReadOnlyList<string> RequiredHeaders { get; } = ["include/te_math.h", "include/truncedge.h"];

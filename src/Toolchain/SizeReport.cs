@@ -2,7 +2,7 @@ namespace TruncEdge.Toolchain;
 
 /// <summary>
 /// Flash and RAM of an image, read from its ELF file. Flash = code (executable sections) +
-/// weights (the objects named *_codes) + other constants (the rest of the read-only sections) +
+/// weights (the objects named *_codes, or *_packed for codes stored below 8 bits) + other constants (the rest of the read-only sections) +
 /// the initial values of .data. RAM = arena (objects whose name contains "arena") + stack (the
 /// .stack section of te_firmware.ld) + other data (the rest of .data and .bss). The totals agree
 /// with the Berkeley format of binutils' size: flash = text + data, RAM = data + bss.
@@ -46,7 +46,7 @@ public sealed record SizeReport(
         bool In(ElfSymbol sym, Func<ElfSection, bool> kind) =>
             sym.SectionIndex > 0 && sym.SectionIndex < elf.Sections.Count && kind(elf.Sections[sym.SectionIndex]);
         var objects = elf.Symbols.Where(s => s.IsObject && s.Size > 0).DistinctBy(s => (s.Address, s.Size)).ToList();
-        var weights = Sum(objects.Where(s => s.Name.EndsWith("_codes", StringComparison.Ordinal)
+        var weights = Sum(objects.Where(s => (s.Name.EndsWith("_codes", StringComparison.Ordinal) || s.Name.EndsWith("_packed", StringComparison.Ordinal))
             && In(s, x => x.IsAlloc && !x.IsWritable && !x.IsExecutable)));
         var arena = Sum(objects.Where(s => s.Name.Contains("arena", StringComparison.OrdinalIgnoreCase)
             && In(s, x => x.IsAlloc && x.IsWritable)));

@@ -69,12 +69,33 @@ public class BadInputTests
     [InlineData("1-9", "--deploy-bits", "1..8")]
     [InlineData("", "--deploy-bits", "no bit width")]
     [InlineData("x", "--deploy-bits", "1-8")]
-    [InlineData("2,4", "leave out 8", "--no-pin")]
     public void BadDeployBitsAreRefusedAndNothingIsWritten(string deploy, string mention, string expected)
     {
         var dir = CliRunner.TempDir();
         var outDir = Path.Combine(dir, "out");
         AssertOneLineError(CliRunner.Run("compile", Models.SmallCnn(dir), "-o", outDir, "--deploy-bits", deploy), mention, expected);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Theory]
+    [InlineData("0", "--store-bits 0", "1..8")]
+    [InlineData("9", "--store-bits 9", "1..8")]
+    [InlineData("x", "--store-bits", "x")]
+    public void BadStoreBitsAreRefusedAndNothingIsWritten(string store, string mention, string expected)
+    {
+        var dir = CliRunner.TempDir();
+        var outDir = Path.Combine(dir, "out");
+        AssertOneLineError(CliRunner.Run("compile", Models.SmallCnn(dir), "-o", outDir, "--store-bits", store), mention, expected);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void DeployingAboveTheStoredBitsIsRefusedAndNothingIsWritten()
+    {
+        var dir = CliRunner.TempDir();
+        var outDir = Path.Combine(dir, "out");
+        AssertOneLineError(CliRunner.Run("compile", Models.SmallCnn(dir), "-o", outDir, "--store-bits", "4", "--deploy-bits", "8,4"),
+            "weight bits 8", "stored at 4 bits", "--store-bits");
         Assert.False(Directory.Exists(outDir));
     }
 

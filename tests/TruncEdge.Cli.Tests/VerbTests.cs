@@ -70,6 +70,34 @@ public class VerbTests
     }
 
     [Fact]
+    public void StoreBitsFourHalvesTheWeightsAndVerifiesBitExactAtKUpToFourOnCortexM4()
+    {
+        var full = CliRunner.Run("inspect", Example(), "--json");
+        var half = CliRunner.Run("inspect", Example(), "--store-bits", "4", "--json");
+        Assert.True(full.ExitCode == 0 && half.ExitCode == 0, full.StandardError + half.StandardError);
+        using var f = JsonDocument.Parse(full.StandardOutput);
+        using var h = JsonDocument.Parse(half.StandardOutput);
+        Assert.Equal(4, h.RootElement.GetProperty("storeBits").GetInt32());
+        Assert.Equal([1, 2, 3, 4], h.RootElement.GetProperty("deployedBits").EnumerateArray().Select(b => b.GetInt32()));
+        foreach (var (x, y) in f.RootElement.GetProperty("ops").EnumerateArray().Zip(h.RootElement.GetProperty("ops").EnumerateArray()))
+        {
+            if (x.GetProperty("layer").ValueKind == JsonValueKind.Null) continue;
+            var pinned = x.GetProperty("pinned").GetBoolean();
+            var (bytes, codes) = (y.GetProperty("weightBytes").GetInt64(), x.GetProperty("weightBytes").GetInt64());
+            // The example's layers that are not pinned have multiples of 32 codes: exactly half.
+            Assert.Equal(pinned ? codes : codes / 2, bytes);
+            Assert.Equal(pinned ? 8 : 4, y.GetProperty("storeBits").GetInt32());
+        }
+
+        var r = CliRunner.Run("verify", Example(), "--target", "cortex-m4", "--store-bits", "4", "--samples", "20", "--json");
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        using var doc = JsonDocument.Parse(r.StandardOutput);
+        Assert.True(doc.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal([1, 2, 3, 4], doc.RootElement.GetProperty("bits").EnumerateArray().Select(b => b.GetInt32()));
+        Assert.Equal(20 * 4 * 8, doc.RootElement.GetProperty("comparedTensors").GetInt64()); // 7 ops + the output
+    }
+
+    [Fact]
     public void CompileWithDeployBitsShrinksTheTablesAndSaysWhichBitsInTheHeader()
     {
         var dir = CliRunner.TempDir();

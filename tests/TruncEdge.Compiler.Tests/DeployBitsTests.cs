@@ -39,7 +39,8 @@ public class DeployBitsTests
         var p = Compile(WeightBits.All);
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], p.DeployedBits);
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], p.Layers[1].SupportedBits);
-        Assert.Equal(new CompilerOptions().DeployBits, WeightBits.All);
+        Assert.Null(new CompilerOptions().DeployBits); // null: every k the stored bits allow
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], new CompilerPipeline().Compile(ThreeLayers(), new CompilerOptions()).DeployedBits);
     }
 
     [Fact]
@@ -114,14 +115,20 @@ public class DeployBitsTests
     }
 
     [Fact]
-    public void PinnedLayersNeedEight()
+    public void PinnedLayersKeepTheirEightBitTableWhenEightIsNotDeployed()
     {
-        var e = Refused([4, 2]);
-        Assert.Equal("TE2080", e.Diagnostic.Code);
-        Assert.Contains("leave out 8", e.Message, StringComparison.Ordinal);
-        Assert.Contains("pinned at 8 bits", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--no-pin", e.Message, StringComparison.Ordinal);
-        Assert.Contains("deploy.onnx", e.Message, StringComparison.Ordinal);
+        var full = Compile(WeightBits.All);
+        var p = Compile([4, 2]);
+        Assert.Equal([2, 4], p.DeployedBits);
+        Assert.Equal([8], p.Layers[0].SupportedBits);
+        Assert.Equal([2, 4], p.Layers[1].SupportedBits);
+        Assert.Equal([8], p.Layers[2].SupportedBits);
+        var input = new byte[full.InputTensor.Shape.Size];
+        new Random(5).NextBytes(input);
+        foreach (var k in p.DeployedBits)
+        {
+            Assert.Equal(new ReferenceExecutor(full).Run(input, BitWidths.All(full, k)).Output, new ReferenceExecutor(p).Run(input, BitWidths.All(p, k)).Output);
+        }
     }
 
     [Fact]

@@ -209,6 +209,8 @@ public class CCompileTests(ITestOutputHelper log)
     [InlineData("vision@2,4,8", "model")]
     [InlineData("residual@1,8", "net3")]
     [InlineData("residual-nopin@2,4", "net4")]
+    [InlineData("vision:s4", "net5")]
+    [InlineData("residual:s3", "net6")]
     public void GeneratedApiBehavesAsDocumented(string program, string prefix)
     {
         var (_, stubbed) = TestRuntime.Create();

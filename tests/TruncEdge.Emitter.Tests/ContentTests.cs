@@ -223,12 +223,28 @@ public class ProgramCheckTests
     }
 
     [Fact]
-    public void APinnedLayerWithoutEightDeployedIsACompilerBug()
+    public void APinnedLayerStoredBelowEightBitsIsACompilerBug()
+    {
+        var p = TestPrograms.Tiny();
+        p.Layers.First(l => l.Pinned).StoreBits = 4;
+        var e = Assert.Throws<InvalidOperationException>(() => Emit.Folder(p));
+        Assert.Contains("8 when pinned", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APackedLayerWithoutItsUnpackedCodesBufferIsACompilerBug()
     {
         var p = TestPrograms.Tiny();
         p.DeployedBits = [2, 4];
+        foreach (var l in p.Layers.Where(l => !l.Pinned))
+        {
+            l.StoreBits = 4;
+            for (var k = 5; k <= 8; k++) l.Tables[k - 1] = null;
+            l.Tables[0] = null;
+            l.Tables[2] = null;
+        }
         var e = Assert.Throws<InvalidOperationException>(() => Emit.Folder(p));
-        Assert.Contains("8 is not deployed", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no unpacked-codes buffer", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,11 +14,18 @@ internal static class TestPrograms
     public static IEnumerable<object[]> All() => Names.Select(n => new object[] { n });
 
     /// <summary>"name@2,4,8": the program compiled for those weight bit widths only (--deploy-bits);
-    /// "name-nopin": every layer free (the pinned ones get their k = 8 table at every k).</summary>
-    public static readonly string[] Names = ["vision", "residual", "tiny", "vision@2,4,8", "residual@1,8", "residual-nopin@2,4"];
+    /// "name-nopin": every layer free (the pinned ones get their k = 8 table at every k);
+    /// "name:sS": the layers that are not pinned stored at S bits (--store-bits), k = 1..S.</summary>
+    public static readonly string[] Names = ["vision", "residual", "tiny", "vision@2,4,8", "residual@1,8", "residual-nopin@2,4", "vision:s4", "residual:s3"];
 
     public static IntegerProgram ByName(string name)
     {
+        var store = name.IndexOf(":s", StringComparison.Ordinal);
+        if (store >= 0)
+        {
+            return Stored(ByName(name[..store]), int.Parse(name[(store + 2)..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         var at = name.IndexOf('@', StringComparison.Ordinal);
         if (at >= 0)
         {
@@ -41,7 +48,9 @@ internal static class TestPrograms
 
     /// <summary>The k after '@' in a program name, or every k.</summary>
     public static IReadOnlyList<int> DeployedBits(string name) =>
-        name.IndexOf('@', StringComparison.Ordinal) is var at and >= 0
+        name.IndexOf(":s", StringComparison.Ordinal) is var store and >= 0
+            ? Enumerable.Range(1, int.Parse(name[(store + 2)..], System.Globalization.CultureInfo.InvariantCulture)).ToList()
+        : name.IndexOf('@', StringComparison.Ordinal) is var at and >= 0
             ? name[(at + 1)..].Split(',').Select(k => int.Parse(k, System.Globalization.CultureInfo.InvariantCulture)).ToList()
             : WeightBits.All;
 
@@ -68,6 +77,18 @@ internal static class TestPrograms
     public static IntegerProgram Deployed(IntegerProgram program, IReadOnlyList<int> bits)
     {
         new SelectDeployedBits().Run(program, new CompilerOptions { DeployBits = bits });
+        return program;
+    }
+
+    /// <summary>The program with its free layers stored at S bits, as the compiler's passes leave it
+    /// (deployed 1..S, and the real arena plan, which places the unpacked codes).</summary>
+    public static IntegerProgram Stored(IntegerProgram program, int storeBits)
+    {
+        var options = new CompilerOptions { StoreBits = storeBits };
+        new SelectDeployedBits().Run(program, options);
+        new StoreWeightBits().Run(program, options);
+        new PlanArena().Run(program);
+        new VerifyProgram().Run(program);
         return program;
     }
 

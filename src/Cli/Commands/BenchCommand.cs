@@ -17,16 +17,16 @@ public sealed class BenchCommand(CommandContext context)
         var target = CommonOptions.Target();
         target.DefaultValueFactory = _ => "cortex-m4";
         var bits = CommonOptions.Bits("every deployed bit width");
-        var noPin = CommonOptions.NoPin();
-        var deployBits = CommonOptions.DeployBits();
+        var compile = new CompileChoices();
         var json = CommonOptions.Json();
         var command = new Command("bench", "Exact instruction counts per inference and per layer at each weight bit width, and flash/RAM from the ELF (QEMU targets)")
-            { model, target, bits, noPin, deployBits, json };
+            { model, target, bits, json };
+        compile.AddTo(command);
         command.SetAction(r => context.Guard(() =>
         {
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
-            var compilerOptions = CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!);
+            var compilerOptions = compile.Read(r);
             var requested = CommonOptions.ParseOptionalBits(r.GetValue(bits));
             var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compilerOptions);
             var bitList = CommonOptions.RunBits(requested, compiled.Program, deployed => deployed);
@@ -77,12 +77,14 @@ public sealed class BenchCommand(CommandContext context)
         var s = report.Size;
         var mem = new Table().Border(TableBorder.Rounded).AddColumns("memory", "bytes");
         mem.AddRow("flash: code", N(s.Code));
-        mem.AddRow("flash: weights (codes)", N(s.Weights));
+        mem.AddRow(report.StoreBits == 8 ? "flash: weights (8-bit codes)" : $"flash: weights (top {report.StoreBits} bits of each code, packed; pinned layers 8)",
+            $"{N(s.Weights)} for {N(report.Parameters)} weights");
         mem.AddRow("flash: other constants (tables)", N(s.Constants));
         mem.AddRow($"  of which requantization tables, k = {WeightBits.Text(report.DeployedBits)}", N(report.TableBytes));
         mem.AddRow("flash: initialised data", N(s.DataInit));
         mem.AddRow("[bold]flash total[/]", N(s.FlashBytes));
-        mem.AddRow("RAM: arena", $"{N(s.Arena)} (plan {N(report.ArenaBytes)}, lower bound {N(report.ArenaLowerBound)})");
+        mem.AddRow("RAM: arena", $"{N(s.Arena)} (plan {N(report.ArenaBytes)}, lower bound {N(report.ArenaLowerBound)}" +
+            (report.UnpackedCodesBytes > 0 ? $"; includes unpacked codes, up to {N(report.UnpackedCodesBytes)} per op)" : ")"));
         mem.AddRow("RAM: stack (reserved / used)", $"{N(s.Stack)} / {N(report.StackBytesUsed)}");
         mem.AddRow("RAM: other data", N(s.OtherData));
         mem.AddRow("[bold]RAM total[/]", N(s.RamBytes));

@@ -14,18 +14,18 @@ public sealed class CompileCommand(CommandContext context)
     {
         var model = CommonOptions.Model();
         var target = CommonOptions.Target();
-        var noPin = CommonOptions.NoPin();
-        var deployBits = CommonOptions.DeployBits();
+        var compile = new CompileChoices();
         var output = new Option<string?>("--output", "-o") { Description = "Output folder (default: <model name>-c next to the model)" };
         var prefix = new Option<string>("--prefix") { Description = "C prefix of the model API and file names", DefaultValueFactory = _ => "model" };
         var json = CommonOptions.Json();
-        var command = new Command("compile", "Compile a model to a C folder: runtime, weights, tables, CMake and Make builds") { model, target, output, prefix, noPin, deployBits, json };
+        var command = new Command("compile", "Compile a model to a C folder: runtime, weights, tables, CMake and Make builds") { model, target, output, prefix, json };
+        compile.AddTo(command);
         command.SetAction(r => context.Guard(() =>
         {
             var path = r.GetValue(model)!;
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
-            var compiled = new ModelCompiler().CompileFile(path, CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!));
+            var compiled = new ModelCompiler().CompileFile(path, compile.Read(r));
             var outDir = r.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path) + "-c");
             var folder = new FirmwareFolder(catalog).Write(compiled, t, outDir, r.GetValue(prefix)!, CommandLine(r));
             if (r.GetValue(json))

@@ -12,14 +12,14 @@ public sealed class InspectCommand(CommandContext context)
     {
         var model = CommonOptions.Model();
         var json = CommonOptions.Json();
-        var noPin = CommonOptions.NoPin();
-        var deployBits = CommonOptions.DeployBits();
+        var compile = new CompileChoices();
         var dumpIr = new Option<bool>("--dump-ir") { Description = "Print the integer Program in its stable text form" };
         var tables = new Option<bool>("--tables") { Description = "With --dump-ir, also print every requantization table" };
-        var command = new Command("inspect", "Show a model's layers, shapes, MACs, parameters and memory plan") { model, json, noPin, deployBits, dumpIr, tables };
+        var command = new Command("inspect", "Show a model's layers, shapes, MACs, parameters and memory plan") { model, json, dumpIr, tables };
+        compile.AddTo(command);
         command.SetAction(r => context.Guard(() =>
         {
-            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!));
+            var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compile.Read(r));
             if (r.GetValue(dumpIr))
             {
                 Console.Out.Write(ProgramPrinter.Print(compiled.Program, r.GetValue(tables)));

@@ -22,16 +22,7 @@ public static class CommonOptions
         Description = $"Weight bit widths: a list or range within 1..8, e.g. 8, 1-8, 2,4,8 (default: {defaultText})",
     };
 
-    public static Option<string> DeployBits() => new("--deploy-bits")
-    {
-        Description = "Weight bit widths the emitted tables keep (the k a product ships), e.g. 8,4,2 or 1-8; must include 8 unless --no-pin. Other k are refused at run time",
-        DefaultValueFactory = _ => "1-8",
-    };
-
     public static CompilerOptions CompilerOptions(bool noPin) => new() { PinFirstAndLast = !noPin };
-
-    public static CompilerOptions CompilerOptions(bool noPin, string deployBits) =>
-        new() { PinFirstAndLast = !noPin, DeployBits = ParseBits(deployBits, "--deploy-bits") };
 
     /// <summary>--bits parsed, or null when it was not given.</summary>
     public static IReadOnlyList<int>? ParseOptionalBits(string? text) => text is null ? null : ParseBits(text);
@@ -61,5 +52,45 @@ public static class CommonOptions
         }
         if (result.Count == 0) throw new DiagnosticException("TE0001", $"{option}: no bit width given; expected a list or range within 1..8 such as 8,4,2");
         return result.ToList();
+    }
+}
+
+/// <summary>
+/// How a model is compiled, for every verb that compiles one: --no-pin, --deploy-bits and
+/// --store-bits, declared once and read into <see cref="CompilerOptions"/>.
+/// </summary>
+public sealed class CompileChoices
+{
+    private readonly Option<bool> _noPin = CommonOptions.NoPin();
+
+    private readonly Option<string?> _deployBits = new("--deploy-bits")
+    {
+        Description = "Weight bit widths the emitted tables keep (the k a product ships), e.g. 8,4,2 (default: 1..S, S from --store-bits); other k are refused at run time. Pinned layers run at 8 whatever the set",
+    };
+
+    private readonly Option<int> _storeBits = new("--store-bits")
+    {
+        Description = "Bits of each weight code kept in flash for the layers that are not pinned, 1..8: their weights take S/8 of the flash (packed, docs/emitted-c.md) and run at any k <= S",
+        DefaultValueFactory = _ => 8,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_noPin);
+        command.Options.Add(_deployBits);
+        command.Options.Add(_storeBits);
+    }
+
+    public CompilerOptions Read(ParseResult r)
+    {
+        var store = r.GetValue(_storeBits);
+        if (store is < 1 or > 8)
+            throw new DiagnosticException("TE0002", $"--store-bits {store}: expected a bit width within 1..8");
+        return new CompilerOptions
+        {
+            PinFirstAndLast = !r.GetValue(_noPin),
+            DeployBits = r.GetValue(_deployBits) is { } text ? CommonOptions.ParseBits(text, "--deploy-bits") : null,
+            StoreBits = store,
+        };
     }
 }

@@ -19,16 +19,16 @@ public sealed class RunCommand(CommandContext context)
         var input = new Option<string?>("--input", "-i") { Description = "Raw input file: one or more samples of H*W*C uint8 codes in HWC order" };
         var random = new Option<int>("--random") { Description = "Run this many random inputs instead of --input", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed for --random", DefaultValueFactory = _ => 1 };
-        var noPin = CommonOptions.NoPin();
-        var deployBits = CommonOptions.DeployBits();
+        var compile = new CompileChoices();
         var json = CommonOptions.Json();
         var command = new Command("run", "Run a model on the host or under QEMU at chosen weight bit widths and print its outputs")
-            { model, target, bits, input, random, seed, noPin, deployBits, json };
+            { model, target, bits, input, random, seed, json };
+        compile.AddTo(command);
         command.SetAction(r => context.Guard(() =>
         {
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
-            var compilerOptions = CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!);
+            var compilerOptions = compile.Read(r);
             var requested = CommonOptions.ParseOptionalBits(r.GetValue(bits));
             var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compilerOptions);
             var bitList = CommonOptions.RunBits(requested, compiled.Program, deployed => [deployed.Max()]);

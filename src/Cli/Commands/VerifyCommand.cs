@@ -16,19 +16,19 @@ public sealed class VerifyCommand(CommandContext context)
         var bits = CommonOptions.Bits("every deployed bit width");
         var samples = new Option<int>("--samples", "-n") { Description = "Random inputs per bit width", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random inputs", DefaultValueFactory = _ => 1 };
-        var noPin = CommonOptions.NoPin();
-        var deployBits = CommonOptions.DeployBits();
+        var compile = new CompileChoices();
         var keep = new Option<string?>("--keep") { Description = "Keep the emitted folder and build in this folder" };
         var json = CommonOptions.Json();
         var command = new Command("verify", "Check that the C computes exactly what the C# reference computes, on every intermediate tensor, at every bit width")
-            { model, target, bits, samples, seed, noPin, deployBits, keep, json };
+            { model, target, bits, samples, seed, keep, json };
+        compile.AddTo(command);
         command.SetAction(r => context.Guard(() =>
         {
             var n = r.GetValue(samples);
             if (n < 1) throw new TruncEdge.Model.Diagnostics.DiagnosticException("TE0003", "--samples must be at least 1");
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
-            var compilerOptions = CommonOptions.CompilerOptions(r.GetValue(noPin), r.GetValue(deployBits)!);
+            var compilerOptions = compile.Read(r);
             var requested = CommonOptions.ParseOptionalBits(r.GetValue(bits));
             var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compilerOptions);
             var options = new VerifyOptions

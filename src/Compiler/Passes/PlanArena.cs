@@ -33,16 +33,26 @@ public sealed class PlanArena
             .Select(i => arena.Where(t => first[t.Id] <= i && i <= last[t.Id]).Sum(t => t.ByteSize))
             .DefaultIfEmpty(0).Max();
 
-        // Kernel scratch, alive during its op's call only: the largest gap the tensors leave at
-        // that op, up to what the kernel can use; the arena grows only where the gap is below
-        // what the kernel would otherwise take on the stack (KernelScratch.MinBytes).
+        // Per op, alive during its call only: the unpacked codes of a packed layer at the lowest
+        // offset that fits, then kernel scratch in the largest gap left, up to what the kernel
+        // can use; the arena grows only where the gap is below what the kernel would otherwise
+        // take on the stack (KernelScratch.MinBytes).
         program.Scratch.Clear();
+        program.UnpackedCodes.Clear();
         foreach (var op in program.Ops)
         {
-            var (most, least) = (KernelScratch.Bytes(program, op), KernelScratch.MinBytes(program, op));
-            if (most <= 0) continue;
             var live = arena.Where(t => first[t.Id] <= op.Index && op.Index <= last[t.Id])
                 .Select(t => (t.ArenaOffset, t.ByteSize)).ToList();
+            if (PackedCodes.BufferBytes(program, op) is > 0 and var codes)
+            {
+                var buffer = new ScratchBlock(op.Index, codes) { ArenaOffset = LowestFit(live, codes) };
+                program.UnpackedCodes.Add(buffer);
+                live.Add((buffer.ArenaOffset, buffer.Bytes));
+                size = Math.Max(size, Align(buffer.ArenaOffset + buffer.Bytes));
+            }
+
+            var (most, least) = (KernelScratch.Bytes(program, op), KernelScratch.MinBytes(program, op));
+            if (most <= 0) continue;
             var (at, room) = LargestGap(live, size);
             var block = room >= least
                 ? new ScratchBlock(op.Index, Math.Min(most, room / Alignment * Alignment)) { ArenaOffset = at }

@@ -5,15 +5,16 @@ namespace TruncEdge.Compiler.Passes;
 
 /// <summary>
 /// Keeps the requantization tables of the deployed weight bit widths only (`--deploy-bits`, a
-/// product ships the k it uses and saves the flash of the rest). Tables are computed per k
-/// independently, so a deployed k keeps exactly the integers of the full Program. Pinned layers
-/// run at 8 and keep their one table, which is why 8 must be deployed when a layer is pinned.
+/// product ships the k it uses and saves the flash of the rest): by default every k the stored
+/// codes allow, 1..S (`--store-bits S`). Tables are computed per k independently, so a deployed
+/// k keeps exactly the integers of the full Program. Pinned layers run at 8 and keep their one
+/// table whatever the set.
 /// </summary>
 public sealed class SelectDeployedBits
 {
     public void Run(IntegerProgram program, CompilerOptions options)
     {
-        var bits = Check(options.DeployBits, program, options.SourceFile);
+        var bits = Check(options, options.SourceFile);
         foreach (var layer in program.Layers.Where(l => !l.Pinned))
         {
             for (var k = 1; k <= 8; k++)
@@ -25,21 +26,25 @@ public sealed class SelectDeployedBits
     }
 
     /// <summary>The deployed set, ascending and without repeats; TE2080 when it cannot be deployed.</summary>
-    private static List<int> Check(IReadOnlyList<int> requested, IntegerProgram program, string file)
+    private static List<int> Check(CompilerOptions options, string file)
     {
+        var store = options.StoreBits;
+        if (store is < 1 or > 8)
+            throw new DiagnosticException("TE2082", $"cannot store weights at {store} bits: expected --store-bits within 1..8", file);
+        if (options.DeployBits is not { } requested)
+            return Enumerable.Range(1, store).ToList();
         if (requested.Count == 0)
             throw new DiagnosticException("TE2080", "no weight bit width to deploy: expected a non-empty list within 1..8 such as 8,4,2", file);
         var outside = requested.Where(k => k is < 1 or > 8).ToList();
         if (outside.Count > 0)
             throw new DiagnosticException("TE2080", $"cannot deploy weight bits {outside[0]}: expected bit widths within 1..8", file);
-        var bits = requested.Distinct().Order().ToList();
-        var pinned = program.Layers.Where(l => l.Pinned).ToList();
-        if (!bits.Contains(8) && pinned.Count > 0)
+        var above = requested.Where(k => k > store).Distinct().Order().ToList();
+        if (above.Count > 0)
         {
             throw new DiagnosticException("TE2080",
-                $"the deployed weight bits {WeightBits.Text(bits)} leave out 8, but {pinned.Count} layer(s) ('{string.Join("', '", pinned.Select(l => l.Name))}') are pinned at 8 bits: add 8 to the deployed set (--deploy-bits), or compile with --no-pin",
+                $"cannot deploy weight bits {WeightBits.Text(above)} with weights stored at {store} bits: expected bit widths within 1..{store} (--deploy-bits), or a larger --store-bits",
                 file);
         }
-        return bits;
+        return requested.Distinct().Order().ToList();
     }
 }

@@ -10,8 +10,10 @@ public sealed class VerifyProgram
 {
     public void Run(IntegerProgram p)
     {
-        Check(p.DeployedBits.Count > 0 && p.DeployedBits.All(k => k is >= 1 and <= 8) && p.DeployedBits.SequenceEqual(p.DeployedBits.Distinct().Order())
-              && (p.DeployedBits.Contains(8) || !p.Layers.Any(l => l.Pinned)), null, "deployed bits ascending within 1..8, with 8 when a layer is pinned");
+        Check(p.DeployedBits.Count > 0 && p.DeployedBits.All(k => k is >= 1 and <= 8) && p.DeployedBits.SequenceEqual(p.DeployedBits.Distinct().Order()),
+              null, "deployed bits ascending within 1..8");
+        Check(p.Layers.All(l => l.StoreBits is >= 1 and <= 8 && (!l.Pinned || l.StoreBits == 8) && (l.Pinned || p.DeployedBits.Max() <= l.StoreBits)),
+              null, "stored bits within 1..8, 8 for pinned layers, no deployed k above them");
         var written = new bool[p.Tensors.Count];
         written[p.Input] = true;
         foreach (var op in p.Ops)
@@ -57,6 +59,18 @@ public sealed class VerifyProgram
                 Check(a.ArenaOffset >= 0 && a.ArenaOffset % PlanArena.Alignment == 0 && a.ArenaOffset + a.ByteSize <= p.ArenaSize, null, $"tensor {a.Id} placement");
                 foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
                     Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, null, $"tensors {a.Id} and {b.Id} overlap while both alive");
+            }
+            Check(p.UnpackedCodes.Select(u => u.Op).SequenceEqual(p.Ops.Where(op => PackedCodes.BufferBytes(p, op) > 0).Select(op => op.Index)),
+                null, "one unpacked-codes buffer for each op of a packed layer");
+            foreach (var u in p.UnpackedCodes)
+            {
+                var op = p.Ops[u.Op];
+                Check(u.Bytes == PackedCodes.BufferBytes(p, op), op, "unpacked codes size");
+                Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, "unpacked codes placement");
+                foreach (var t in arena.Where(t => first[t.Id] <= u.Op && u.Op <= last[t.Id]))
+                    Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"unpacked codes overlap tensor {t.Id}");
+                foreach (var s in p.Scratch.Where(s => s.Op == u.Op))
+                    Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, op, "unpacked codes overlap the kernel scratch");
             }
             foreach (var s in p.Scratch)
             {

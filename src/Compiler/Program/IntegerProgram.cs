@@ -19,6 +19,9 @@ public sealed class IntegerProgram
     public int ArenaLowerBound { get; set; }
     /// <summary>Kernel scratch in the arena, one block per op that uses some, in op order (planned with the tensors).</summary>
     public List<ScratchBlock> Scratch { get; } = [];
+    /// <summary>The arena buffer each op of a packed layer (<see cref="WeightLayer.IsPacked"/>)
+    /// unpacks its codes into before its kernel call, in op order (planned with the tensors).</summary>
+    public List<ScratchBlock> UnpackedCodes { get; } = [];
     /// <summary>The weight bit widths k the Program carries tables for, ascending (default 1..8;
     /// `--deploy-bits`, pass SelectDeployedBits). A layer that is not pinned has a table for
     /// exactly these k; a pinned layer for k = 8 only.</summary>

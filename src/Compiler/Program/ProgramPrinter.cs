@@ -22,7 +22,7 @@ public static class ProgramPrinter
         }
         foreach (var l in p.Layers)
         {
-            sb.Append(ci, $"  L{l.Index} {l.OutChannels}x{l.WeightsPerChannel} codes, E={l.MeanAbs.ToString("R", ci)}{(l.Pinned ? ", pinned at 8 bits" : "")}  ; {l.Name}\n");
+            sb.Append(ci, $"  L{l.Index} {l.OutChannels}x{l.WeightsPerChannel} codes, E={l.MeanAbs.ToString("R", ci)}{(l.Pinned ? ", pinned at 8 bits" : "")}{(l.IsPacked ? $", stored at {l.StoreBits} bits ({l.StoredBytes} B)" : "")}  ; {l.Name}\n");
             if (!withTables) continue;
             foreach (var k in l.SupportedBits)
             {
@@ -43,8 +43,9 @@ public static class ProgramPrinter
                 AddOp a => $"add t{a.A}*{a.MultiplierA} + t{a.B}*{a.MultiplierB} >> {a.Shift} clamp=[{a.Clamp.Lo},{a.Clamp.Hi}]",
                 _ => op.GetType().Name,
             };
+            var unpacked = p.UnpackedCodes.FirstOrDefault(u => u.Op == op.Index) is { } uc ? $" codes={uc.Bytes}B@arena+{uc.ArenaOffset}" : "";
             var scratch = p.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } sc ? $" scratch={sc.Bytes}B@arena+{sc.ArenaOffset}" : "";
-            sb.Append(ci, $"  %{op.Index} t{op.Output} = {args}{scratch}  ; {op.Name}\n");
+            sb.Append(ci, $"  %{op.Index} t{op.Output} = {args}{unpacked}{scratch}  ; {op.Name}\n");
         }
         return sb.ToString();
 

@@ -14,9 +14,9 @@ public static class ProgramStatistics
         {
             ConvOp c => new OpStatistics(op.Index, c.Groups == 1 ? "conv" : c.Groups == input.Channels ? "depthwise" : "grouped conv",
                 op.Name, input, output, (long)output.Size * c.KernelH * c.KernelW * (input.Channels / c.Groups),
-                p.Layers[c.Layer].Codes.Length, TableBytes(p.Layers[c.Layer]), c.Layer, p.Layers[c.Layer].Pinned),
+                p.Layers[c.Layer].StoredBytes, TableBytes(p.Layers[c.Layer]), c.Layer, p.Layers[c.Layer].Pinned),
             DenseOp d => new OpStatistics(op.Index, "dense", op.Name, input, output, (long)input.Size * output.Size,
-                p.Layers[d.Layer].Codes.Length, TableBytes(p.Layers[d.Layer]), d.Layer, p.Layers[d.Layer].Pinned),
+                p.Layers[d.Layer].StoredBytes, TableBytes(p.Layers[d.Layer]), d.Layer, p.Layers[d.Layer].Pinned),
             MaxPoolOp => new OpStatistics(op.Index, "maxpool", op.Name, input, output, 0, 0, 0, null, false),
             AvgPoolOp a => new OpStatistics(op.Index, "avgpool", op.Name, input, output, 0, 0, a.Multiplier.Length * 5, null, false),
             AddOp => new OpStatistics(op.Index, "add", op.Name, input, output, 0, 0, 12, null, false),
@@ -34,7 +34,11 @@ public static class ProgramStatistics
     }
 
     public static long TotalMacs(IntegerProgram p) => PerOp(p).Sum(s => s.Macs);
-    public static int WeightBytes(IntegerProgram p) => p.Layers.Sum(l => l.Codes.Length);
+    /// <summary>Flash of the stored weight codes: a byte a weight, or the packed words of layers
+    /// stored below 8 bits (<see cref="WeightLayer.StoredBytes"/>).</summary>
+    public static int WeightBytes(IntegerProgram p) => p.Layers.Sum(l => l.StoredBytes);
     public static int TableBytes(IntegerProgram p) => PerOp(p).Sum(s => s.TableBytes);
-    public static int Parameters(IntegerProgram p) => WeightBytes(p);
+    public static int Parameters(IntegerProgram p) => p.Layers.Sum(l => l.Codes.Length);
+    /// <summary>The stored bits of the layers that are not pinned (8 when every layer is pinned).</summary>
+    public static int StoreBits(IntegerProgram p) => p.Layers.Where(l => !l.Pinned).Select(l => l.StoreBits).DefaultIfEmpty(8).Max();
 }

@@ -34,6 +34,6 @@ public static class WeightBits
         var missing = bits.Where(k => !program.DeployedBits.Contains(k)).Distinct().Order().ToList();
         if (missing.Count == 0) return;
         throw new DiagnosticException("TE2081",
-            $"{option} asks for weight bits {Text(missing)}, which the model is not compiled for: expected bit widths within the deployed set {Text(program.DeployedBits)} (--deploy-bits)");
+            $"{option} asks for weight bits {Text(missing)}, which the model is not compiled for: expected bit widths within the deployed set {Text(program.DeployedBits)} (--deploy-bits, --store-bits)");
     }
 }

@@ -20,6 +20,13 @@ public sealed class WeightLayer
     public required RequantTable?[] Tables { get; init; }
     /// <summary>Mean |latent weight| (TRUNCQUANT.md section 2), kept for reports.</summary>
     public required double MeanAbs { get; init; }
+    /// <summary>Bits of each code the emitted model stores (1..8; pass StoreWeightBits): below 8
+    /// the codes' top bits are packed (<see cref="PackedCodes"/>) and unpacked into the arena
+    /// before the layer's op runs. Pinned layers keep 8.</summary>
+    public int StoreBits { get; set; } = 8;
+    public bool IsPacked => StoreBits < 8;
+    /// <summary>Flash bytes of the stored codes: one a code, or the packed words.</summary>
+    public int StoredBytes => IsPacked ? PackedCodes.Bytes(Codes.Length, StoreBits) : Codes.Length;
 
     public int WeightsPerChannel => Codes.Length / OutChannels;
     public IEnumerable<int> SupportedBits => Enumerable.Range(1, 8).Where(k => Tables[k - 1] is not null);

@@ -57,7 +57,7 @@ internal sealed record LayerSummary(string Index, string Pinned, string Comment)
 internal sealed record OpSummary(string Index, string Comment);
 
 internal sealed record SourceModel(
-    string InitBits, // "8u": the bits _init gives every layer, the highest deployed k
+    string InitBits, // "8u": what _init gives layer i, the highest deployed k (8 for pinned layers when it is not 8)
     string? BitsRowInit, // "0xFFu, 0u, 0xFFu, 1u, ...": <prefix>_bits_row, the row of k at index k - 1 (0xFF when
                          // not deployed); null when every k is deployed or every layer is pinned (no table to map)
     string Magic,
@@ -67,9 +67,10 @@ internal sealed record SourceModel(
     IReadOnlyList<OpBlock> Ops,
     OutputCopy Output);
 
-/// <summary>One weight layer: its codes and its requantization tables.</summary>
+/// <summary>One weight layer: its codes (uint8_t, or the uint32_t words of packed codes) and its requantization tables.</summary>
 internal sealed record LayerModel(
     IReadOnlyList<string> Comment,
+    string CodesType,
     string CodesIdent,
     string CodesCount,
     IReadOnlyList<string> CodeLines,
@@ -119,7 +120,8 @@ internal sealed record WeightedCall(
     string OutputKind,
     string Output,
     string? ScratchInit,
-    string TrailingArgs);
+    string TrailingArgs,
+    string? Unpack); // "te_unpack_codes(...)" for a packed layer: fills the codes the kernel reads
 
 internal sealed record MaxPoolCall(string Params, string Input, string Output);
 

@@ -22,7 +22,7 @@ public sealed record BitWidthCost(int Bits, ulong Total, long Macs, IReadOnlyLis
 /// <summary>What `truncedge bench` reports: counts per bit width and op, flash and RAM from the ELF,
 /// and the weight bit widths the build carries tables for with the bytes of those tables (from the Program).</summary>
 public sealed record BenchReport(string Target, string Board, IReadOnlyList<BitWidthCost> Costs, SizeReport Size, ulong StackBytesUsed, int ArenaBytes, int ArenaLowerBound,
-    IReadOnlyList<int> DeployedBits, int TableBytes);
+    IReadOnlyList<int> DeployedBits, int TableBytes, int StoreBits, int Parameters, int UnpackedCodesBytes);
 
 /// <summary>
 /// Measures a model on a QEMU target: exact instruction counts per inference and per op at each
@@ -62,6 +62,7 @@ public sealed class ModelBench(TargetCatalog catalog)
         var costs = counted.Counts.Select(c => new BitWidthCost(c.Bits, c.Total, stats.Sum(s => s.Macs),
             stats.Select((s, i) => new OpCost(i, s.Kind, s.Name, s.Macs, i < c.PerOp.Count ? c.PerOp[i] : 0)).ToList())).ToList();
         return new BenchReport(target.Name, target.Board?.Name ?? "", costs, size, counted.StackBytesUsed, program.ArenaSize, program.ArenaLowerBound,
-            program.DeployedBits, ProgramStatistics.TableBytes(program));
+            program.DeployedBits, ProgramStatistics.TableBytes(program), ProgramStatistics.StoreBits(program), ProgramStatistics.Parameters(program),
+            program.UnpackedCodes.Select(u => u.Bytes).DefaultIfEmpty(0).Max());
     }
 }

@@ -1,0 +1,20 @@
+using TruncEdge.Compiler.Program;
+
+namespace TruncEdge.Compiler.Passes;
+
+/// <summary>
+/// Layers that are not pinned store the top S bits of each weight code (`--store-bits S`, after
+/// SelectDeployedBits has checked S): truncation to any deployed k &lt;= S reads nothing else.
+/// The emitter packs them (<see cref="PackedCodes"/>); PlanArena gives their ops a buffer to
+/// unpack into. Pinned layers run at 8 and keep every bit.
+/// </summary>
+public sealed class StoreWeightBits
+{
+    public void Run(IntegerProgram program, CompilerOptions options)
+    {
+        foreach (var layer in program.Layers)
+        {
+            layer.StoreBits = layer.Pinned ? 8 : options.StoreBits;
+        }
+    }
+}

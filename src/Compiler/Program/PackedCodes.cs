@@ -1,0 +1,109 @@
+namespace TruncEdge.Compiler.Program;
+
+/// <summary>
+/// Weight codes stored at S bits (`compile --store-bits S`), the layout the runtime's
+/// te_unpack_codes reads (runtime-c/src/te_unpack.c; docs/emitted-c.md, "Packed weight storage").
+/// A layer keeps the top S bits of each 8-bit code, which is all that truncation to any k &lt;= S
+/// needs. Codes go in blocks of 32 (the last one zero-padded); S splits into parts of 4, 2 and 1
+/// bits, most significant first (8, 4, 2 and 1 are one part); part sections follow one another,
+/// each holding w words per block; in word i of a block's part, byte lane l, bits [w*j, w*j + w)
+/// hold the part of code 4 * (i * 8 / w + j) + l of the block.
+/// </summary>
+public static class PackedCodes
+{
+    private const int Block = 32;
+
+    /// <summary>The widths of the parts of S, most significant first: 7 = 4 + 2 + 1.</summary>
+    public static IReadOnlyList<int> Parts(int storeBits)
+    {
+        CheckBits(storeBits);
+        var parts = new List<int>();
+        for (var left = storeBits; left > 0;)
+        {
+            var w = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            parts.Add(w);
+            left -= w;
+        }
+        return parts;
+    }
+
+    /// <summary>32-bit words of <paramref name="count"/> codes stored at S bits.</summary>
+    public static int Words(int count, int storeBits) => checked(Blocks(count) * storeBits);
+
+    /// <summary>Flash bytes of the packed codes: 4 bytes a word.</summary>
+    public static int Bytes(int count, int storeBits) => checked(Words(count, storeBits) * 4);
+
+    /// <summary>Bytes te_unpack_codes writes: count rounded up to a whole block.</summary>
+    public static int UnpackedBytes(int count) => checked(Blocks(count) * Block);
+
+    /// <summary>The packed words of <paramref name="codes"/> at <paramref name="storeBits"/>.</summary>
+    public static uint[] Pack(ReadOnlySpan<byte> codes, int storeBits)
+    {
+        var blocks = Blocks(codes.Length);
+        var words = new uint[Words(codes.Length, storeBits)];
+        var o = 0;
+        foreach (var w in Parts(storeBits))
+        {
+            var perWord = 8 / w;
+            for (var n = 0; n < codes.Length; n++)
+            {
+                var (block, i) = (n / Block, n % Block);
+                var field = i / 4;
+                var part = (codes[n] >> (8 - o - w)) & ((1 << w) - 1);
+                words[blocks * o + block * w + field / perWord] |= (uint)part << (8 * (i % 4) + w * (field % perWord));
+            }
+            o += w;
+        }
+        return words;
+    }
+
+    /// <summary>
+    /// What te_unpack_codes gives at weight bits k: the codes of the parts that start within the
+    /// top k bits (the bits below them 0), <see cref="UnpackedBytes"/> long.
+    /// </summary>
+    public static byte[] Unpack(ReadOnlySpan<uint> words, int storeBits, int weightBits, int count)
+    {
+        if (weightBits < 1 || weightBits > storeBits)
+            throw new ArgumentOutOfRangeException(nameof(weightBits), weightBits, $"expected 1..{storeBits}");
+        var blocks = Blocks(count);
+        if (words.Length != Words(count, storeBits))
+            throw new ArgumentException($"expected {Words(count, storeBits)} words for {count} codes at {storeBits} bits", nameof(words));
+        var codes = new byte[UnpackedBytes(count)];
+        var o = 0;
+        foreach (var w in Parts(storeBits))
+        {
+            if (o >= weightBits) break;
+            var perWord = 8 / w;
+            for (var n = 0; n < codes.Length; n++)
+            {
+                var (block, i) = (n / Block, n % Block);
+                var field = i / 4;
+                var part = (words[blocks * o + block * w + field / perWord] >> (8 * (i % 4) + w * (field % perWord))) & ((1u << w) - 1);
+                codes[n] |= (byte)(part << (8 - o - w));
+            }
+            o += w;
+        }
+        return codes;
+    }
+
+    /// <summary>The arena bytes an op unpacks its layer's codes into: 0 unless the layer is packed.</summary>
+    public static int BufferBytes(IntegerProgram program, ProgramOp op) => op switch
+    {
+        ConvOp c => BufferBytes(program.Layers[c.Layer]),
+        DenseOp d => BufferBytes(program.Layers[d.Layer]),
+        _ => 0,
+    };
+
+    private static int BufferBytes(WeightLayer layer) => layer.IsPacked ? UnpackedBytes(layer.Codes.Length) : 0;
+
+    private static int Blocks(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return (count + Block - 1) / Block;
+    }
+
+    private static void CheckBits(int storeBits)
+    {
+        if (storeBits is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(storeBits), storeBits, "expected 1..8");
+    }
+}
