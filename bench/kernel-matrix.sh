@@ -5,6 +5,7 @@
 # and checks that no model, op or target costs more instructions at k than at k + 1.
 #
 #   bench/kernel-matrix.sh [OUT_DIR] [targets...]     (default: cortex-m4 cortex-m3 cortex-m0plus riscv32)
+#   STORE_BITS="8 4" bench/kernel-matrix.sh ...       weights stored at each S (default 8 and 4)
 #
 # Takes about 20 minutes on 2 cores for the default targets; not part of scripts/test.sh.
 set -euo pipefail
@@ -18,4 +19,4 @@ bash "$root/scripts/setup-toolchains.sh" >/dev/null
 dotnet run --project "$root/bench/TruncEdge.BenchModels" -c Release -- "$out/models" >/dev/null
 "$root/truncedge" --help >/dev/null # builds the CLI once
 python3 "$root/bench/kernel_matrix.py" --truncedge "$root/truncedge" --models "$out/models" \
-    --out "$out/kernels.json" --targets "${targets[@]}"
+    --out "$out/kernels.json" --targets "${targets[@]}" --store-bits ${STORE_BITS:-8 4}

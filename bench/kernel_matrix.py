@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Runs `truncedge bench --json` over models x targets at weight bits 1..8, writes one JSON file
-(plot-friendly: one record per model, target, k and op), prints markdown tables of instructions
-per MAC, and fails (exit 1) if any model total or op costs more at k than at k + 1.
+"""Runs `truncedge bench --json` over models x targets x stored bits S (--store-bits, default 8)
+at weight bits 1..S, writes one JSON file (plot-friendly: one record per model, target, S, k and
+op), prints markdown tables of instructions per MAC with flash and RAM, and fails (exit 1) if any
+model total or op costs more at k than at k + 1.
 
 A tolerance of 0.1 % (and 64 instructions) allows for the epilogue's data-dependent clamps:
 kernels that are the same at k and k + 1 can differ by a few instructions with the data.
@@ -20,8 +21,8 @@ MODELS = [  # (file, bench options, what)
 TOLERANCE = 0.001
 
 
-def bench(truncedge, model, target, options):
-    cmd = [truncedge, "bench", model, "--target", target, "--bits", "1-8", "--json", *options]
+def bench(truncedge, model, target, store, options):
+    cmd = [truncedge, "bench", model, "--target", target, "--store-bits", str(store), "--bits", f"1-{store}", "--json", *options]
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"kernel_matrix: {' '.join(cmd)} failed:\n{run.stdout}{run.stderr}")
@@ -38,41 +39,50 @@ def main():
     ap.add_argument("--models", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--targets", nargs="+", required=True)
+    ap.add_argument("--store-bits", nargs="+", type=int, default=[8])
     args = ap.parse_args()
 
     records, failures, tables = [], [], {}
     for name, options, what in MODELS:
-        for target in args.targets:
-            started = time.time()
-            report = bench(args.truncedge, f"{args.models}/{name}.onnx", target, options)
-            costs = {c["Bits"]: c for c in report["Costs"]}
-            for k, c in sorted(costs.items()):
-                records.append({"model": name, "target": target, "bits": k, "op": None, "kind": "total",
-                                "macs": c["Macs"], "instructions": c["Total"]})
-                for op in c["Ops"]:
-                    records.append({"model": name, "target": target, "bits": k, "op": op["Op"], "kind": op["Kind"],
-                                    "name": op["Name"], "macs": op["Macs"], "instructions": op["Instructions"]})
-            for k in range(1, 8):
-                lo, hi = costs[k], costs[k + 1]
-                if not not_more(lo["Total"], hi["Total"]):
-                    failures.append(f"{name} on {target}: {lo['Total']} instructions at k={k} > {hi['Total']} at k={k + 1}")
-                for a, b in zip(lo["Ops"], hi["Ops"]):
-                    if a["Macs"] > 0 and not not_more(a["Instructions"], b["Instructions"]):
-                        failures.append(f"{name} on {target}, op {a['Op']} ({a['Name']}): {a['Instructions']} at k={k} > "
-                                        f"{b['Instructions']} at k={k + 1}")
-            tables.setdefault(name, (what, {}))[1][target] = (
-                {k: costs[k]["Total"] / costs[k]["Macs"] for k in costs}, report["Size"], report["StackBytesUsed"])
-            print(f"  {name} on {target}: {time.time() - started:.0f} s", file=sys.stderr)
+        for store in args.store_bits:
+            for target in args.targets:
+                started = time.time()
+                report = bench(args.truncedge, f"{args.models}/{name}.onnx", target, store, options)
+                costs = {c["Bits"]: c for c in report["Costs"]}
+                where = f"{name} (S={store}) on {target}"
+                for k, c in sorted(costs.items()):
+                    records.append({"model": name, "target": target, "storeBits": store, "bits": k, "op": None, "kind": "total",
+                                    "macs": c["Macs"], "instructions": c["Total"]})
+                    for op in c["Ops"]:
+                        records.append({"model": name, "target": target, "storeBits": store, "bits": k, "op": op["Op"],
+                                        "kind": op["Kind"], "name": op["Name"], "macs": op["Macs"], "instructions": op["Instructions"]})
+                size = report["Size"]
+                records.append({"model": name, "target": target, "storeBits": store, "kind": "memory",
+                                "codeBytes": size["Code"], "weightBytes": size["Weights"], "constantBytes": size["Constants"],
+                                "tableBytes": report["TableBytes"], "arenaBytes": size["Arena"], "stackBytesUsed": report["StackBytesUsed"],
+                                "packedWorkBytes": report["PackedWorkBytes"]})
+                for k in range(1, store):
+                    lo, hi = costs[k], costs[k + 1]
+                    if not not_more(lo["Total"], hi["Total"]):
+                        failures.append(f"{where}: {lo['Total']} instructions at k={k} > {hi['Total']} at k={k + 1}")
+                    for a, b in zip(lo["Ops"], hi["Ops"]):
+                        if a["Macs"] > 0 and not not_more(a["Instructions"], b["Instructions"]):
+                            failures.append(f"{where}, op {a['Op']} ({a['Name']}): {a['Instructions']} at k={k} > "
+                                            f"{b['Instructions']} at k={k + 1}")
+                tables.setdefault((name, store), (what, {}))[1][target] = (
+                    {k: costs[k]["Total"] / costs[k]["Macs"] for k in costs}, size, report["StackBytesUsed"])
+                print(f"  {where}: {time.time() - started:.0f} s", file=sys.stderr)
 
     with open(args.out, "w") as f:
         json.dump({"tolerance": TOLERANCE, "records": records}, f, indent=1)
-    for name, (what, per_target) in tables.items():
-        print(f"\n### {what} ({name}.onnx): instructions per MAC\n")
-        print("| target | " + " | ".join(f"w{k}" for k in range(8, 0, -1)) + " | code B | RAM B (arena + stack used) |")
-        print("|---|" + "---|" * 10)
+    for (name, store), (what, per_target) in tables.items():
+        ks = range(store, 0, -1)
+        print(f"\n### {what} ({name}.onnx), weights stored at {store} bits: instructions per MAC\n")
+        print("| target | " + " | ".join(f"w{k}" for k in ks) + " | code B | weights B | other constants B | RAM B (arena + stack used) |")
+        print("|---|" + "---|" * (store + 4))
         for target, (ipm, size, stack) in per_target.items():
-            print(f"| {target} | " + " | ".join(f"{ipm[k]:.3f}" for k in range(8, 0, -1)) +
-                  f" | {size['Code']:,} | {size['Arena']:,} + {stack:,} |")
+            print(f"| {target} | " + " | ".join(f"{ipm[k]:.3f}" for k in ks) +
+                  f" | {size['Code']:,} | {size['Weights']:,} | {size['Constants']:,} | {size['Arena']:,} + {stack:,} |")
     print(f"\nwrote {args.out}")
     if failures:
         print("\ncosts more at k than at k + 1:\n  " + "\n  ".join(failures))

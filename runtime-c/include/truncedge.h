@@ -174,17 +174,43 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
                    te_operand residual, te_elem output_kind, void *output);
 
 /*
- * Weight codes stored at store_bits S (1..8; truncedge compile --store-bits S) back to the
- * byte codes te_conv2d and te_dense read: writes count rounded up to a multiple of 32 bytes to
- * codes (4-byte aligned), whose top weight_bits bits are those of the stored codes (weight_bits
- * 1..S; the lower bits are whatever the parts read give, and the kernels never look at them).
- * packed holds ceil(count / 32) * S words in the layout of docs/emitted-c.md, "Packed weight
- * storage"; only the parts of the code that weight_bits needs are read.
- * TE_ERR_BAD_BITS: S outside 1..8 or weight_bits outside 1..S; TE_ERR_BAD_PARAMS: count below 1
- * or codes not 4-byte aligned.
+ * Weights stored at store_bits S < 8 (truncedge compile --store-bits S): each code's top S bits,
+ * packed in the layout of docs/emitted-c.md, "Packed weight storage" (ceil(count / 32) * S words
+ * for a layer of count codes). Truncation to any weight_bits k <= S needs nothing else.
+ *
+ * te_unpack_codes writes codes first .. first + n - 1 of the layer (first a multiple of 32,
+ * first + n <= count) to codes (4-byte aligned) as bytes, n rounded up to a multiple of 32 of
+ * them, whose top k bits are those of the stored codes (the kernels read nothing else); only the
+ * parts of the stored bits that k needs are read.
+ * TE_ERR_BAD_BITS: S outside 1..8 or k outside 1..S; TE_ERR_BAD_PARAMS: count or n below 1, a
+ * range outside the layer, first not a multiple of 32, codes not 4-byte aligned.
  */
 te_status te_unpack_codes(const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits,
-                          uint32_t count, uint8_t *codes);
+                          uint32_t count, uint32_t first, uint32_t n, uint8_t *codes);
+
+/*
+ * te_conv2d and te_dense on packed weights, chunk output channels (features) at a time: each
+ * group's codes are unpacked into work and computed by te_conv2d / te_dense; a convolution's
+ * group is computed into work and copied to its channels of the output (its residual's channels
+ * gathered likewise), a dense layer's straight into its outputs. So the RAM they need is one
+ * group's, not the layer's. chunk >= the channel count, or a grouped or depthwise convolution,
+ * takes the layer at once; otherwise chunk times the codes per channel must be a multiple of 32.
+ * work: at least te_conv2d_packed_work_bytes / te_dense_packed_work_bytes bytes, 4-byte aligned,
+ * overlapping nothing else. Results are those of te_conv2d / te_dense on the unpacked codes. The
+ * whole table, residual and output are checked before anything is written.
+ */
+uint32_t te_conv2d_packed_work_bytes(const te_conv_params *p, uint32_t chunk, te_elem residual_kind,
+                                     te_elem output_kind);
+te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const uint32_t *packed,
+                           uint32_t store_bits, uint32_t weight_bits, const te_requant *rq,
+                           te_operand residual, te_elem output_kind, void *output, uint32_t chunk,
+                           void *work, uint32_t work_bytes, const te_scratch *scratch);
+
+uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t chunk);
+te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8_t *input,
+                          const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits,
+                          const te_requant *rq, te_operand residual, te_elem output_kind,
+                          void *output, uint32_t chunk, void *work, uint32_t work_bytes);
 
 /* Max pooling of codes; padding reads as 0. input and output must not overlap. */
 te_status te_maxpool(const te_pool_params *p, const uint8_t *input, uint8_t *output);

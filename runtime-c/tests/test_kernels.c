@@ -1184,7 +1184,7 @@ static void test_unpack_random(te_rng *r)
         }
         ref_pack(g_pack_codes, count, s, g_packed);
         memset(out, GUARD_BYTE, sizeof g_unpacked_words);
-        st = te_unpack_codes(g_packed, s, k, count, out);
+        st = te_unpack_codes(g_packed, s, k, count, 0u, count, out);
         TE_CHECK(&g_tally, st == TE_OK, "unpack S=%u k=%u count=%u: status %d", (unsigned)s,
                  (unsigned)k, (unsigned)count, (int)st);
         for (i = 0; i < count; ++i) {
@@ -1210,15 +1210,158 @@ static void test_unpack_errors(void)
 {
     uint8_t *out = (uint8_t *)(void *)g_unpacked_words;
     memset(g_packed, 0, sizeof g_packed);
-    TE_CHECK(&g_tally, te_unpack_codes(NULL, 4u, 4u, 32u, out) == TE_ERR_NULL_POINTER, "NULL packed");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 32u, NULL) == TE_ERR_NULL_POINTER, "NULL codes");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 0u, 1u, 32u, out) == TE_ERR_BAD_BITS, "S = 0");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 9u, 8u, 32u, out) == TE_ERR_BAD_BITS, "S = 9");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 0u, 32u, out) == TE_ERR_BAD_BITS, "k = 0");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 5u, 32u, out) == TE_ERR_BAD_BITS, "k > S");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 0u, out) == TE_ERR_BAD_PARAMS, "count 0");
-    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 32u, out + 1) == TE_ERR_BAD_PARAMS,
+    TE_CHECK(&g_tally, te_unpack_codes(NULL, 4u, 4u, 32u, 0u, 32u, out) == TE_ERR_NULL_POINTER, "NULL packed");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 32u, 0u, 32u, NULL) == TE_ERR_NULL_POINTER, "NULL codes");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 0u, 1u, 32u, 0u, 32u, out) == TE_ERR_BAD_BITS, "S = 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 9u, 8u, 32u, 0u, 32u, out) == TE_ERR_BAD_BITS, "S = 9");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 0u, 32u, 0u, 32u, out) == TE_ERR_BAD_BITS, "k = 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 5u, 32u, 0u, 32u, out) == TE_ERR_BAD_BITS, "k > S");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 0u, 0u, 1u, out) == TE_ERR_BAD_PARAMS, "count 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 64u, 0u, 0u, out) == TE_ERR_BAD_PARAMS, "n 0");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 64u, 16u, 32u, out) == TE_ERR_BAD_PARAMS,
+             "first not a multiple of 32");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 64u, 32u, 33u, out) == TE_ERR_BAD_PARAMS,
+             "range past the layer");
+    TE_CHECK(&g_tally, te_unpack_codes(g_packed, 4u, 4u, 32u, 0u, 32u, out + 1) == TE_ERR_BAD_PARAMS,
              "unaligned codes");
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * te_conv2d_packed and te_dense_packed against the naive references on the 8-bit codes, at a
+ * random S and k <= S, with random group sizes (some >= the channel count: the layer at once)
+ * ------------------------------------------------------------------------------------------- */
+#define MAX_PACKED_LAYER 16384
+#define MAX_PACKED_OUT 4096
+#define WORK_WORDS ((MAX_PACKED_LAYER + 32 + 2 * 4 * MAX_PACKED_OUT) / 4)
+static uint32_t g_layer_packed[MAX_PACKED_LAYER / 32 * 8 + 8];
+static uint32_t g_work[WORK_WORDS + SCRATCH_GUARD];
+
+/* A group size whose codes start every group on a block of 32 codes, or one >= channels. */
+static uint32_t pick_chunk(te_rng *r, int32_t channels, int32_t per_channel)
+{
+    uint32_t align = 32u;
+    while (align > 1u && ((uint32_t)per_channel * (align / 2u)) % 32u == 0u) {
+        align /= 2u;
+    }
+    return align * (uint32_t)te_rng_range(r, 1, (channels + (int32_t)align - 1) / (int32_t)align + 1);
+}
+
+static void arm_work(uint32_t bytes)
+{
+    uint32_t i;
+    for (i = bytes / 4u; i < bytes / 4u + SCRATCH_GUARD; ++i) {
+        g_work[i] = 0xA5A5A5A5u;
+    }
+}
+
+static int work_guard_ok(uint32_t bytes)
+{
+    uint32_t i;
+    for (i = bytes / 4u; i < bytes / 4u + SCRATCH_GUARD; ++i) {
+        if (g_work[i] != 0xA5A5A5A5u) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_packed_random(te_rng *r)
+{
+    int32_t case_id = 0, done = 0;
+    while (done < TE_TEST_CASES) {
+        te_conv_params p;
+        te_scratch scratch;
+        te_requant rq;
+        te_operand res;
+        te_elem out_kind;
+        int32_t in_bits, out_count, per_channel, count;
+        uint32_t s, k, chunk, work;
+        te_status st;
+        const int dense = te_rng_chance(r, 1u, 3u);
+        case_id++;
+        if (dense) {
+            p.in.height = p.in.width = p.out.height = p.out.width = 1;
+            p.in.channels = te_rng_range(r, 1, 300);
+            p.out.channels = te_rng_range(r, 1, 60);
+            p.kernel_h = p.kernel_w = p.stride_h = p.stride_w = p.groups = 1;
+            p.pad_top = p.pad_left = 0;
+        } else if (!pick_conv(r, (shape_class)(case_id % (int32_t)SHAPE_COUNT), &p)) {
+            continue;
+        }
+        per_channel = p.kernel_h * p.kernel_w * (p.in.channels / p.groups);
+        count = p.out.channels * per_channel;
+        out_count = p.out.height * p.out.width * p.out.channels;
+        if (count > MAX_PACKED_LAYER || out_count > MAX_PACKED_OUT) {
+            continue;
+        }
+        done++;
+        in_bits = te_rng_range(r, 1, 8);
+        p.input_bits = in_bits;
+        fill_input(r, g_input, p.in.height * p.in.width * p.in.channels, in_bits);
+        fill_codes(r, g_codes, count);
+        s = (uint32_t)te_rng_range(r, 1, 7);
+        k = (uint32_t)te_rng_range(r, 1, (int32_t)s);
+        ref_pack(g_codes, (uint32_t)count, s, g_layer_packed);
+        res = pick_residual(r, out_count);
+        out_kind = pick_output(r, &rq);
+        if (acc_bound(g_codes, p.out.channels, per_channel, k, (1 << in_bits) - 1) >= ((int64_t)1 << 31)) {
+            continue;
+        }
+        fill_table(r, &rq, p.out.channels,
+                   acc_bound(g_codes, p.out.channels, per_channel, k, (1 << in_bits) - 1),
+                   res.kind != TE_ELEM_NONE);
+        chunk = pick_chunk(r, p.out.channels, per_channel);
+        poison_outputs();
+        if (dense) {
+            ref_dense(p.in.channels, p.out.channels, g_input, g_codes, k, &rq, res, out_kind, g_ref);
+            work = te_dense_packed_work_bytes(p.in.channels, p.out.channels, chunk);
+            arm_work(work);
+            st = te_dense_packed(p.in.channels, p.out.channels, g_input, g_layer_packed, s, k, &rq, res,
+                                 out_kind, g_out, chunk, g_work, work);
+        } else {
+            ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
+            work = te_conv2d_packed_work_bytes(&p, chunk, res.kind, out_kind);
+            arm_work(work);
+            st = te_conv2d_packed(&p, g_input, g_layer_packed, s, k, &rq, res, out_kind, g_out, chunk,
+                                  g_work, work, pick_scratch(r, &p, &scratch));
+        }
+        TE_CHECK(&g_tally, work <= WORK_WORDS * 4u, "test bug: work of %u bytes", (unsigned)work);
+        TE_CHECK(&g_tally, st == TE_OK, "packed case %" PRId32 " returned %d", case_id, (int)st);
+        TE_CHECK(&g_tally, work_guard_ok(work), "packed case %" PRId32 " wrote past its work", case_id);
+        if (!compare_outputs(out_kind, out_count, dense ? "dense packed" : "conv packed", case_id)) {
+            printf("  in %" PRId32 "x%" PRId32 "x%" PRId32 " out %" PRId32 "x%" PRId32 "x%" PRId32
+                   " kernel %" PRId32 "x%" PRId32 " groups %" PRId32 " S %u k %u chunk %u residual %d\n",
+                   p.in.height, p.in.width, p.in.channels, p.out.height, p.out.width, p.out.channels,
+                   p.kernel_h, p.kernel_w, p.groups, (unsigned)s, (unsigned)k, (unsigned)chunk,
+                   (int)res.kind);
+        }
+    }
+}
+
+/* A group size whose codes do not start on a block, a short work buffer: refused, nothing written. */
+static void test_packed_errors(te_rng *r)
+{
+    te_conv_params p = {{4, 4, 3}, {4, 4, 8}, 3, 3, 1, 1, 1, 1, 1, 8};
+    te_requant rq;
+    const te_operand none = {TE_ELEM_NONE, NULL};
+    te_elem out_kind = pick_output(r, &rq);
+    uint32_t work;
+    fill_codes(r, g_codes, 8 * 27);
+    fill_table(r, &rq, 8, 255 * 27 * 255, 0);
+    ref_pack(g_codes, 8u * 27u, 4u, g_layer_packed);
+    poison_outputs();
+    /* 27 codes a channel: groups of 32 channels start on blocks, groups of 2 do not */
+    TE_CHECK(&g_tally, te_conv2d_packed(&p, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
+                                        2u, g_work, sizeof g_work, NULL) == TE_ERR_BAD_PARAMS,
+             "group off a block");
+    work = te_conv2d_packed_work_bytes(&p, 8u, TE_ELEM_NONE, out_kind);
+    TE_CHECK(&g_tally, te_conv2d_packed(&p, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
+                                        8u, g_work, work - 4u, NULL) == TE_ERR_BAD_PARAMS, "short work");
+    TE_CHECK(&g_tally, te_conv2d_packed(&p, g_input, g_layer_packed, 4u, 5u, &rq, none, out_kind, g_out,
+                                        8u, g_work, work, NULL) == TE_ERR_BAD_BITS, "k > S");
+    TE_CHECK(&g_tally, te_dense_packed(27, 8, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
+                                       3u, g_work, sizeof g_work) == TE_ERR_BAD_PARAMS, "dense group off a block");
+    TE_CHECK(&g_tally, ((const uint8_t *)g_out)[0] == GUARD_BYTE, "a refused call wrote its output");
 }
 
 int main(int argc, char **argv)
@@ -1245,6 +1388,8 @@ int main(int argc, char **argv)
     test_add_random(&rng);
     test_unpack_errors();
     test_unpack_random(&rng);
+    test_packed_errors(&rng);
+    test_packed_random(&rng);
     check_paths();
     return te_tally_report("kernels", &g_tally);
 }

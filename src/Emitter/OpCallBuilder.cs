@@ -145,11 +145,17 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         }
 
         comment.Add($"clamp [{Int(clamp.Lo)}, {Int(clamp.Hi)}]");
-        var unpacked = program.UnpackedCodes.FirstOrDefault(u => u.Op == op.Index);
-        if (unpacked is not null)
+        var work = program.PackedWork.FirstOrDefault(u => u.Op == op.Index);
+        var chunk = PackedCodes.Chunk(program, op);
+        if (work is not null)
         {
-            comment.Add($"codes unpacked from {Int(layer.StoreBits)} bits to arena + {Int(unpacked.ArenaOffset)}, {Int(unpacked.Bytes)} B (during this call only)");
+            comment.Add(chunk >= output.Shape.Channels
+                ? $"codes unpacked from {Int(layer.StoreBits)} bits to arena + {Int(work.ArenaOffset)} at once, {Int(work.Bytes)} B (during this call only)"
+                : $"codes unpacked from {Int(layer.StoreBits)} bits {Int(chunk)} channels at a time, in arena + {Int(work.ArenaOffset)}, {Int(work.Bytes)} B (during this call only)");
+            // te_unpack_conv2d.c calls te_conv2d, te_unpack_dense.c te_dense: the family needs both
             _kernels.Add("te_unpack");
+            _kernels.Add("te_conv2d");
+            _kernels.Add("te_dense");
         }
         if (program.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } scratch)
         {
@@ -157,11 +163,13 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         }
         TotalMacs += macs;
         Use(kernel, kind);
+        var scratchArg = ScratchInit(op) is null ? ", NULL" : ", &scratch";
+        var workArgs = work is null ? "" : $", {UInt(chunk)}, arena + {UInt(work.ArenaOffset)}, {UInt(work.Bytes)}";
         var call = new WeightedCall(
-            kernel,
+            work is null ? kernel : kernel + "_packed",
             geometry,
             Ref(input),
-            unpacked is null ? names.Layer(layer.Index, "codes") : $"arena + {UInt(unpacked.ArenaOffset)}",
+            work is null ? names.Layer(layer.Index, "codes") : $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}",
             layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]",
             $"{names.Layer(layer.Index, "bias")}[{row}]",
             $"{names.Layer(layer.Index, "mult")}[{row}]",
@@ -176,9 +184,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             ElemKind(output),
             Ref(op.Output),
             ScratchInit(op),
-            kernel == "te_conv2d" ? (ScratchInit(op) is null ? ", NULL" : ", &scratch") : "",
-            unpacked is null ? null
-                : $"te_unpack_codes({names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}, bits, {UInt(layer.Codes.Length)}, arena + {UInt(unpacked.ArenaOffset)})");
+            workArgs + (kernel == "te_conv2d" ? scratchArg : ""));
         _blocks.Add(new OpBlock(UInt(op.Index), comment, call, null, null, null, Ref(op.Output), UInt(output.ByteSize)));
     }
 

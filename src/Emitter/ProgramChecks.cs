@@ -74,11 +74,11 @@ internal static class ProgramChecks
             Require(l.StoreBits is >= 1 and <= 8 && (!l.Pinned || l.StoreBits == 8) && (l.Pinned || deployed.Max() <= l.StoreBits),
                 $"layer {l.Index} '{l.Name}' stores {l.StoreBits}-bit codes: expected 1..8, 8 when pinned, and no deployed k above it");
         }
-        foreach (var op in p.Ops.Where(op => PackedCodes.BufferBytes(p, op) > 0))
+        foreach (var op in p.Ops.Where(op => PackedCodes.WorkBytes(p, op) > 0))
         {
-            Require(p.UnpackedCodes.Count(u => u.Op == op.Index && u.Bytes == PackedCodes.BufferBytes(p, op) && u.ArenaOffset >= 0
+            Require(p.PackedWork.Count(u => u.Op == op.Index && u.Bytes == PackedCodes.WorkBytes(p, op) && u.ArenaOffset >= 0
                     && u.ArenaOffset % 4 == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize) == 1,
-                $"op {op.Index} '{op.Name}' uses a packed layer but has no unpacked-codes buffer of {PackedCodes.BufferBytes(p, op)} B inside the arena");
+                $"op {op.Index} '{op.Name}' uses a packed layer but has no work buffer of {PackedCodes.WorkBytes(p, op)} B inside the arena");
         }
         foreach (var layer in p.Layers)
         {

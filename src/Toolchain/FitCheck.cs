@@ -23,14 +23,19 @@ public static class FitCheck
     /// Checks a plan before anything is built: the weights and other constants must fit the
     /// flash, the arena plus the target's stack the RAM. Code is not known yet and counts as 0,
     /// so a model that passes here can still fail <see cref="Check(Target, SizeReport)"/>.
+    /// <paramref name="unpackedCodesBytes"/>: the largest buffer of codes stored below 8 bits
+    /// that the arena holds during a call (`--store-bits`), named in the message because a larger
+    /// S is the way out.
     /// </summary>
-    public static void CheckPlan(Target target, ulong weightBytes, ulong constantBytes, ulong arenaBytes)
+    public static void CheckPlan(Target target, ulong weightBytes, ulong constantBytes, ulong arenaBytes, ulong unpackedCodesBytes = 0)
     {
         if (target.Board is not { } board) return;
         var stack = target.Memory?.StackBytes ?? 0;
+        var arena = unpackedCodesBytes == 0 ? $"arena {B(arenaBytes)}"
+            : $"arena {B(arenaBytes)}, of which up to {B(unpackedCodesBytes)} unpacked weight codes of --store-bits";
         Compare(target, board,
             weightBytes + constantBytes, $"weights {B(weightBytes)} + constants {B(constantBytes)}",
-            arenaBytes + stack, $"arena {B(arenaBytes)} + stack {B(stack)}");
+            arenaBytes + stack, $"{arena} + stack {B(stack)}");
     }
 
     private static void Compare(Target target, Board board, ulong flash, string flashParts, ulong ram, string ramParts)

@@ -13,6 +13,11 @@ public enum ImageKind
     /// functions the instruction-count plugin stops at. QEMU targets only.</summary>
     Bench,
 
+    /// <summary>The bench harness built with the kernels' path counters (TE_TEST_PATH_COUNTERS,
+    /// te_internal.h): its traced run prints which kernel paths each op ran ("te-paths:" lines);
+    /// the counters cost instructions, so its counts are not the bench's. QEMU targets only.</summary>
+    BenchPaths,
+
     /// <summary>The smallest firmware that runs the model (targets/common/te_footprint_main.c): init,
     /// set the bits, invoke; no I/O. Its ELF is what flash and RAM are measured on.</summary>
     Footprint,
@@ -66,7 +71,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
             throw new DiagnosticException(ToolchainDiagnosticCodes.BadBuildOptions,
                 $"sanitizers run on the host only, not on target '{target.Name}'");
         }
-        if (options.Image == ImageKind.Bench && target.IsHost)
+        if (options.Image is ImageKind.Bench or ImageKind.BenchPaths && target.IsHost)
         {
             throw new DiagnosticException(ToolchainDiagnosticCodes.BadBuildOptions,
                 "the bench image counts instructions under QEMU; choose a QEMU target, not 'host'");
@@ -89,6 +94,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
                 sources.Add(target.HarnessIo ?? RequireFile(dir, Path.Combine("test", "te_harness_io_host.c")));
                 break;
             case ImageKind.Bench:
+            case ImageKind.BenchPaths:
                 sources.Add(Path.Combine(catalog.CommonDirectory, "te_bench_main.c"));
                 break;
             case ImageKind.Footprint:
@@ -105,6 +111,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
         {
             ImageKind.Harness => options.Sanitize ? "harness-san" : "harness",
             ImageKind.Bench => "bench",
+            ImageKind.BenchPaths => "bench-paths",
             _ => "footprint",
         };
         var exe = Path.Combine(outDir, target.IsHost ? name : name + ".elf");
@@ -117,6 +124,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
         args.AddRange(["-DTE_HARNESS", $"-DTE_MODEL_HEADER=\"{options.ModelPrefix}.h\""]);
         args.AddRange(["-I" + dir, "-I" + Path.Combine(dir, "truncedge", "include"), "-I" + Path.Combine(dir, "test")]);
         if (!target.IsHost) args.Add("-I" + catalog.CommonDirectory);
+        if (options.Image == ImageKind.BenchPaths) args.AddRange(["-DTE_BENCH_PATHS", "-DTE_TEST_PATH_COUNTERS", "-I" + Path.Combine(dir, "truncedge", "src")]);
         args.AddRange(sources);
         args.AddRange(target.LdFlags);
         if (target.Memory is { } m)

@@ -12,7 +12,7 @@ namespace TruncEdge.Toolchain;
 public sealed record InstructionCount(int Bits, ulong Total, IReadOnlyList<ulong> PerOp);
 
 /// <summary>The counts of a bench run, its outputs (per bit width) and the stack it used.</summary>
-public sealed record InstructionCountResult(IReadOnlyList<InstructionCount> Counts, int[][] Outputs, ulong StackBytesUsed);
+public sealed record InstructionCountResult(IReadOnlyList<InstructionCount> Counts, int[][] Outputs, ulong StackBytesUsed, IReadOnlyList<string> Console);
 
 /// <summary>
 /// Counts executed guest instructions exactly, per inference and per op, at each weight bit
@@ -27,7 +27,7 @@ public sealed class InstructionCounter(TargetCatalog catalog)
     /// <summary>Counts on one input sample at each of <paramref name="bits"/>.</summary>
     public InstructionCountResult Count(BuildResult bench, byte[] input, IReadOnlyList<int> bits, TimeSpan? timeout = null)
     {
-        if (bench.Options.Image != ImageKind.Bench || bench.Target.IsHost)
+        if (bench.Options.Image is not (ImageKind.Bench or ImageKind.BenchPaths) || bench.Target.IsHost)
         {
             throw new DiagnosticException(ToolchainDiagnosticCodes.CountFailed,
                 "instruction counts need the bench image of a QEMU target (BuildOptions.Image = Bench)");
@@ -52,7 +52,8 @@ public sealed class InstructionCounter(TargetCatalog catalog)
             });
 
         var counts = Parse(lines, bits, result.Output.OpCount, bench.ExecutablePath);
-        return new InstructionCountResult(counts, result.Outputs[0], StackUsed(result.Process));
+        return new InstructionCountResult(counts, result.Outputs[0], StackUsed(result.Process),
+            result.Process.StandardError.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList());
     }
 
     /// <summary>The marker sequence is B E (calibration), then per bit width B E (untraced) and B O x ops E (traced).</summary>

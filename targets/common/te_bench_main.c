@@ -11,6 +11,11 @@
  * instructions per op); the first run's total is exactly what firmware without tracing executes. Outputs of the first run go to
  * the output file, so a bench run can be checked like any other. Finally it prints
  * "te-bench: stack N" (bytes of stack used, from the painted stack) on the semihosting console.
+ *
+ * Built with -DTE_BENCH_PATHS -DTE_TEST_PATH_COUNTERS (the bench-paths image), the kernels count
+ * which of their paths ran (te_internal.h) and the traced run prints, before each bit width,
+ * "te-paths: bits K" and after each op "te-paths: op I MASK", bit p of MASK set when path p ran
+ * during op I. That image's counts are not reported: the counters cost instructions.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +27,24 @@
 #endif
 #include "te_crt.h"
 #include "te_semihost.h"
+
+#ifdef TE_BENCH_PATHS
+#include "te_internal.h"
+
+uint32_t te_test_path_hits[TE_PATH_COUNT];
+typedef char te_bench_paths_fit_a_mask[TE_PATH_COUNT <= 32 ? 1 : -1];
+
+/* The paths that ran since the last call, as a mask; clears the counters. */
+static uint32_t te_bench_paths_take(void)
+{
+    uint32_t p, mask = 0u;
+    for (p = 0; p < (uint32_t)TE_PATH_COUNT; p++) {
+        if (te_test_path_hits[p] != 0u) mask |= 1u << p;
+        te_test_path_hits[p] = 0u;
+    }
+    return mask;
+}
+#endif
 
 #define TE_BENCH_IN_MAGIC 0x31494554u
 #define TE_BENCH_OUT_MAGIC 0x314f4554u
@@ -42,6 +65,13 @@ static void te_bench_trace(void *user, uint32_t op, const void *data, uint32_t b
     (void)op;
     (void)data;
     (void)bytes;
+#ifdef TE_BENCH_PATHS
+    te_semihost_print("te-paths: op ");
+    te_crt_print_u32(op);
+    te_semihost_print(" ");
+    te_crt_print_u32(te_bench_paths_take());
+    te_semihost_print("\n");
+#endif
     te_bench_op();
 }
 
@@ -119,6 +149,12 @@ int main(int argc, char **argv)
 
         st = TE_MODEL_SET_TRACE(&ctx, te_bench_trace, NULL);
         if (st != TE_OK) return te_bench_fail(st);
+#ifdef TE_BENCH_PATHS
+        te_semihost_print("te-paths: bits ");
+        te_crt_print_u32(header[16 + b]);
+        te_semihost_print("\n");
+        (void)te_bench_paths_take();
+#endif
         te_bench_begin();
         st = TE_MODEL_INVOKE(&ctx, te_bench_input, te_bench_output);
         te_bench_end();

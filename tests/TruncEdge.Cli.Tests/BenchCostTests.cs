@@ -33,6 +33,8 @@ public class BenchCostTests
             var ops = low.GetProperty("Ops").EnumerateArray().Zip(high.GetProperty("Ops").EnumerateArray());
             foreach (var (a, b) in ops.Where(o => o.First.GetProperty("Macs").GetInt64() > 0))
             {
+                // bench names the kernel paths every op with MACs ran (the bench-paths image)
+                Assert.True(a.GetProperty("Paths").GetArrayLength() > 0, $"{target}: op {a.GetProperty("Op").GetInt32()} at k={k} reports no kernel path");
                 NotMore(a.GetProperty("Instructions").GetUInt64(), b.GetProperty("Instructions").GetUInt64(),
                     $"{target}: op {a.GetProperty("Op").GetInt32()} ({a.GetProperty("Name").GetString()}) at k={k}");
             }

@@ -86,6 +86,19 @@ public class StoreBitsTests
         }
     }
 
+    [Theory]
+    [InlineData(64, 576, false, 16)] // ResNet-8's 3x3x64 convs: 16 channels start on a block
+    [InlineData(64, 144, false, 16)]
+    [InlineData(64, 27, false, 32)]  // 27 codes a channel: only multiples of 32 channels do
+    [InlineData(20, 45, false, 20)]  // a group of 32 would be the layer: the layer at once
+    [InlineData(128, 640, false, 16)]
+    [InlineData(64, 9, true, 64)]    // depthwise: the layer at once
+    public void GroupsAreTheFewestChannelsFromSixteenThatStartOnABlock(int channels, int perChannel, bool grouped, int chunk)
+    {
+        Assert.Equal(chunk, PackedCodes.Chunk(channels, perChannel, grouped));
+        Assert.True(chunk == channels || chunk * perChannel % 32 == 0);
+    }
+
     [Fact]
     public void LayersThatAreNotPinnedStoreTheChosenBits()
     {
@@ -95,12 +108,14 @@ public class StoreBitsTests
         Assert.Equal(10 * 4 * 4, p.Layers[1].StoredBytes); // 315 codes: 10 blocks of 32 at 4 bits = 40 words
         Assert.Equal(p.Layers[0].Codes.Length + 160 + p.Layers[2].Codes.Length, ProgramStatistics.WeightBytes(p));
         Assert.Equal(ProgramStatistics.Parameters(Compile(8)), ProgramStatistics.Parameters(p));
-        var buffer = Assert.Single(p.UnpackedCodes);
+        var buffer = Assert.Single(p.PackedWork);
         Assert.Equal(p.Ops.Single(op => op is ConvOp { Layer: 1 }).Index, buffer.Op);
+        // 7 channels of 45 codes: fewer than a group of 16, so the layer at once (315 codes -> 320 B).
+        Assert.Equal(7, PackedCodes.Chunk(p, p.Ops[buffer.Op]));
         Assert.Equal(320, buffer.Bytes);
         Assert.Contains("stored at 4 bits (160 B)", ProgramPrinter.Print(p), StringComparison.Ordinal);
-        Assert.Contains("codes=320B@arena+", ProgramPrinter.Print(p), StringComparison.Ordinal);
-        Assert.Empty(Compile(8).UnpackedCodes);
+        Assert.Contains("packed-work=320B@arena+", ProgramPrinter.Print(p), StringComparison.Ordinal);
+        Assert.Empty(Compile(8).PackedWork);
     }
 
     [Fact]

@@ -232,7 +232,7 @@ public class ProgramCheckTests
     }
 
     [Fact]
-    public void APackedLayerWithoutItsUnpackedCodesBufferIsACompilerBug()
+    public void APackedLayerWithoutItsPackedWorkBufferIsACompilerBug()
     {
         var p = TestPrograms.Tiny();
         p.DeployedBits = [2, 4];
@@ -244,7 +244,7 @@ public class ProgramCheckTests
             l.Tables[2] = null;
         }
         var e = Assert.Throws<InvalidOperationException>(() => Emit.Folder(p));
-        Assert.Contains("no unpacked-codes buffer", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no work buffer", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,4 +65,22 @@ public sealed class InstructionCountTests(ToolchainFixture fx)
         var e = Assert.Throws<DiagnosticException>(() => InstructionCounter.Parse(lines[..^2], [8], 2, "x.elf"));
         Assert.Contains("expected 8", e.Message);
     }
+
+    [Fact]
+    public void Kernel_path_names_come_from_the_runtime_enum_and_masks_parse_per_op()
+    {
+        var header = TruncEdge.Emitter.RuntimeSources.Embedded.Read("src/te_internal.h");
+        var names = TruncEdge.Toolchain.Benchmarking.KernelPaths.Names(header);
+        var count = int.Parse(System.Text.RegularExpressions.Regex.Match(header, @"TE_PATH_COUNT\s*=\s*(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Enumerable.Range(0, count), names.Keys);
+        Assert.Equal("conv-block", names[6]);
+        Assert.Equal("epi-hi", names[8]);
+
+        var paths = TruncEdge.Toolchain.Benchmarking.KernelPaths.Parse(
+            ["te-bench: stack 12", "te-paths: bits 4", "te-paths: op 0 320", "te-paths: op 1 0", "te-paths: bits 1", "te-paths: op 0 64"], names, "x.elf");
+        Assert.Equal(["conv-block", "epi-hi"], paths[(4, 0)]);
+        Assert.Empty(paths[(4, 1)]);
+        Assert.Equal(["conv-block"], paths[(1, 0)]);
+        Assert.Throws<DiagnosticException>(() => TruncEdge.Toolchain.Benchmarking.KernelPaths.Parse(["te-paths: op 0 1"], names, "x.elf"));
+    }
 }

@@ -74,6 +74,18 @@ public sealed class BenchCommand(CommandContext context)
         c.Write(perOp);
         c.MarkupLine("[grey]per-op figures include the few instructions of the trace hook that marks op boundaries; totals are exact and untraced[/]");
 
+        // The kernel paths each op ran, per k (fixed by the model, target and k; docs/runtime-c.md).
+        var paths = new Table().Border(TableBorder.Rounded).AddColumns("#", "op");
+        foreach (var b in report.Costs) paths.AddColumn($"{b.Bits}-bit kernel paths");
+        for (var i = 0; i < report.Costs[0].Ops.Count; i++)
+        {
+            if (report.Costs.All(b => b.Ops[i].Paths.Count == 0)) continue;
+            var cells = new List<string> { i.ToString(CultureInfo.InvariantCulture), report.Costs[0].Ops[i].Kind };
+            cells.AddRange(report.Costs.Select(b => Markup.Escape(string.Join(" ", b.Ops[i].Paths))));
+            paths.AddRow(cells.ToArray());
+        }
+        c.Write(paths);
+
         var s = report.Size;
         var mem = new Table().Border(TableBorder.Rounded).AddColumns("memory", "bytes");
         mem.AddRow("flash: code", N(s.Code));
@@ -84,7 +96,7 @@ public sealed class BenchCommand(CommandContext context)
         mem.AddRow("flash: initialised data", N(s.DataInit));
         mem.AddRow("[bold]flash total[/]", N(s.FlashBytes));
         mem.AddRow("RAM: arena", $"{N(s.Arena)} (plan {N(report.ArenaBytes)}, lower bound {N(report.ArenaLowerBound)}" +
-            (report.UnpackedCodesBytes > 0 ? $"; includes unpacked codes, up to {N(report.UnpackedCodesBytes)} per op)" : ")"));
+            (report.PackedWorkBytes > 0 ? $"; includes unpacked codes, up to {N(report.PackedWorkBytes)} per op)" : ")"));
         mem.AddRow("RAM: stack (reserved / used)", $"{N(s.Stack)} / {N(report.StackBytesUsed)}");
         mem.AddRow("RAM: other data", N(s.OtherData));
         mem.AddRow("[bold]RAM total[/]", N(s.RamBytes));

@@ -38,15 +38,15 @@ public sealed class PlanArena
         // can use; the arena grows only where the gap is below what the kernel would otherwise
         // take on the stack (KernelScratch.MinBytes).
         program.Scratch.Clear();
-        program.UnpackedCodes.Clear();
+        program.PackedWork.Clear();
         foreach (var op in program.Ops)
         {
             var live = arena.Where(t => first[t.Id] <= op.Index && op.Index <= last[t.Id])
                 .Select(t => (t.ArenaOffset, t.ByteSize)).ToList();
-            if (PackedCodes.BufferBytes(program, op) is > 0 and var codes)
+            if (PackedCodes.WorkBytes(program, op) is > 0 and var codes)
             {
                 var buffer = new ScratchBlock(op.Index, codes) { ArenaOffset = LowestFit(live, codes) };
-                program.UnpackedCodes.Add(buffer);
+                program.PackedWork.Add(buffer);
                 live.Add((buffer.ArenaOffset, buffer.Bytes));
                 size = Math.Max(size, Align(buffer.ArenaOffset + buffer.Bytes));
             }

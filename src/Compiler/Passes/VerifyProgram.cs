@@ -60,12 +60,12 @@ public sealed class VerifyProgram
                 foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
                     Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, null, $"tensors {a.Id} and {b.Id} overlap while both alive");
             }
-            Check(p.UnpackedCodes.Select(u => u.Op).SequenceEqual(p.Ops.Where(op => PackedCodes.BufferBytes(p, op) > 0).Select(op => op.Index)),
-                null, "one unpacked-codes buffer for each op of a packed layer");
-            foreach (var u in p.UnpackedCodes)
+            Check(p.PackedWork.Select(u => u.Op).SequenceEqual(p.Ops.Where(op => PackedCodes.WorkBytes(p, op) > 0).Select(op => op.Index)),
+                null, "one work buffer for each op of a packed layer");
+            foreach (var u in p.PackedWork)
             {
                 var op = p.Ops[u.Op];
-                Check(u.Bytes == PackedCodes.BufferBytes(p, op), op, "unpacked codes size");
+                Check(u.Bytes == PackedCodes.WorkBytes(p, op), op, "packed work size");
                 Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, "unpacked codes placement");
                 foreach (var t in arena.Where(t => first[t.Id] <= u.Op && u.Op <= last[t.Id]))
                     Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"unpacked codes overlap tensor {t.Id}");

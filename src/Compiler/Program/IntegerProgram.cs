@@ -21,7 +21,7 @@ public sealed class IntegerProgram
     public List<ScratchBlock> Scratch { get; } = [];
     /// <summary>The arena buffer each op of a packed layer (<see cref="WeightLayer.IsPacked"/>)
     /// unpacks its codes into before its kernel call, in op order (planned with the tensors).</summary>
-    public List<ScratchBlock> UnpackedCodes { get; } = [];
+    public List<ScratchBlock> PackedWork { get; } = [];
     /// <summary>The weight bit widths k the Program carries tables for, ascending (default 1..8;
     /// `--deploy-bits`, pass SelectDeployedBits). A layer that is not pinned has a table for
     /// exactly these k; a pinned layer for k = 8 only.</summary>

@@ -86,15 +86,53 @@ public static class PackedCodes
         return codes;
     }
 
-    /// <summary>The arena bytes an op unpacks its layer's codes into: 0 unless the layer is packed.</summary>
-    public static int BufferBytes(IntegerProgram program, ProgramOp op) => op switch
+    /// <summary>The fewest output channels a group of te_conv2d_packed / te_dense_packed holds
+    /// (the kernels' blocks are 16 channels wide, and te_dense repeats its work on the input per group).</summary>
+    public const int MinChunk = 16;
+
+    /// <summary>
+    /// Output channels (features) per group of te_conv2d_packed / te_dense_packed: the fewest from
+    /// <see cref="MinChunk"/> whose codes start every group on a block of 32; all of them for a
+    /// depthwise or grouped convolution (whose codes are few) or when that is not fewer.
+    /// </summary>
+    public static int Chunk(int channels, int perChannel, bool grouped)
     {
-        ConvOp c => BufferBytes(program.Layers[c.Layer]),
-        DenseOp d => BufferBytes(program.Layers[d.Layer]),
+        if (grouped) return channels;
+        var align = Block / (int)System.Numerics.BigInteger.GreatestCommonDivisor(perChannel, Block);
+        return Math.Min((MinChunk + align - 1) / align * align, channels);
+    }
+
+    /// <summary>The group size of an op of a packed layer (<see cref="Chunk(int, int, bool)"/>); 0 for other ops.</summary>
+    public static int Chunk(IntegerProgram program, ProgramOp op) => op switch
+    {
+        ConvOp c when program.Layers[c.Layer].IsPacked =>
+            Chunk(program.Tensors[c.Output].Shape.Channels, program.Layers[c.Layer].WeightsPerChannel, c.Groups != 1),
+        DenseOp d when program.Layers[d.Layer].IsPacked =>
+            Chunk(program.Tensors[d.Output].Shape.Channels, program.Layers[d.Layer].WeightsPerChannel, false),
         _ => 0,
     };
 
-    private static int BufferBytes(WeightLayer layer) => layer.IsPacked ? UnpackedBytes(layer.Codes.Length) : 0;
+    /// <summary>
+    /// The arena bytes an op of a packed layer works in (0 for other ops): what
+    /// te_conv2d_packed_work_bytes / te_dense_packed_work_bytes (runtime-c/src/te_unpack_*.c) ask
+    /// for, one group's unpacked codes and, for a convolution taken in groups, the group's output
+    /// and residual.
+    /// </summary>
+    public static int WorkBytes(IntegerProgram program, ProgramOp op)
+    {
+        var chunk = Chunk(program, op);
+        if (chunk == 0) return 0;
+        var output = program.Tensors[op.Output];
+        var layer = op is ConvOp cv ? program.Layers[cv.Layer] : program.Layers[((DenseOp)op).Layer];
+        var perChannel = layer.WeightsPerChannel;
+        if (op is not ConvOp c || chunk >= output.Shape.Channels)
+            return checked(RoundUp((long)chunk * perChannel, Block));
+        var pixels = (long)output.Shape.Height * output.Shape.Width * chunk;
+        var residual = c.Residual is { } r ? RoundUp(pixels * program.Tensors[r].ElementBytes, 4) : 0;
+        return checked(RoundUp((long)chunk * perChannel, Block) + RoundUp(pixels * output.ElementBytes, 4) + residual);
+    }
+
+    private static int RoundUp(long v, int to) => checked((int)((v + to - 1) / to * to));
 
     private static int Blocks(int count)
     {

@@ -43,7 +43,7 @@ public static class ProgramPrinter
                 AddOp a => $"add t{a.A}*{a.MultiplierA} + t{a.B}*{a.MultiplierB} >> {a.Shift} clamp=[{a.Clamp.Lo},{a.Clamp.Hi}]",
                 _ => op.GetType().Name,
             };
-            var unpacked = p.UnpackedCodes.FirstOrDefault(u => u.Op == op.Index) is { } uc ? $" codes={uc.Bytes}B@arena+{uc.ArenaOffset}" : "";
+            var unpacked = p.PackedWork.FirstOrDefault(u => u.Op == op.Index) is { } uc ? $" packed-work={uc.Bytes}B@arena+{uc.ArenaOffset} chunk={PackedCodes.Chunk(p, op)}" : "";
             var scratch = p.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } sc ? $" scratch={sc.Bytes}B@arena+{sc.ArenaOffset}" : "";
             sb.Append(ci, $"  %{op.Index} t{op.Output} = {args}{unpacked}{scratch}  ; {op.Name}\n");
         }

@@ -120,8 +120,7 @@ internal sealed record WeightedCall(
     string OutputKind,
     string Output,
     string? ScratchInit,
-    string TrailingArgs,
-    string? Unpack); // "te_unpack_codes(...)" for a packed layer: fills the codes the kernel reads
+    string TrailingArgs); // ", NULL" or ", &scratch"; a packed layer's call (te_conv2d_packed, te_dense_packed) adds its group size and work buffer
 
 internal sealed record MaxPoolCall(string Params, string Input, string Output);
 

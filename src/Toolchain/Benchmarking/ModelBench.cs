@@ -6,8 +6,9 @@ using TruncEdge.Toolchain.Workflow;
 
 namespace TruncEdge.Toolchain.Benchmarking;
 
-/// <summary>One op's exact cost at one weight bit width.</summary>
-public sealed record OpCost(int Op, string Kind, string Name, long Macs, ulong Instructions)
+/// <summary>One op's exact cost at one weight bit width, and the kernel paths it ran (te_internal.h
+/// names: "conv-block", "epi-hi", ...; empty for ops whose kernels have none to report).</summary>
+public sealed record OpCost(int Op, string Kind, string Name, long Macs, ulong Instructions, IReadOnlyList<string> Paths)
 {
     /// <summary>Instructions per multiply-accumulate; null for ops without MACs.</summary>
     public double? InstructionsPerMac => Macs > 0 ? (double)Instructions / Macs : null;
@@ -22,7 +23,7 @@ public sealed record BitWidthCost(int Bits, ulong Total, long Macs, IReadOnlyLis
 /// <summary>What `truncedge bench` reports: counts per bit width and op, flash and RAM from the ELF,
 /// and the weight bit widths the build carries tables for with the bytes of those tables (from the Program).</summary>
 public sealed record BenchReport(string Target, string Board, IReadOnlyList<BitWidthCost> Costs, SizeReport Size, ulong StackBytesUsed, int ArenaBytes, int ArenaLowerBound,
-    IReadOnlyList<int> DeployedBits, int TableBytes, int StoreBits, int Parameters, int UnpackedCodesBytes);
+    IReadOnlyList<int> DeployedBits, int TableBytes, int StoreBits, int Parameters, int PackedWorkBytes);
 
 /// <summary>
 /// Measures a model on a QEMU target: exact instruction counts per inference and per op at each
@@ -41,6 +42,7 @@ public sealed class ModelBench(TargetCatalog catalog)
         new FirmwareFolder(catalog).Write(model, target, folder);
         var builder = new GccBuilder(catalog);
         var bench = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Bench });
+        var pathsImage = builder.Build(folder, target, new BuildOptions { Image = ImageKind.BenchPaths });
         var footprint = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Footprint });
         var size = SizeReport.FromElf(footprint.ExecutablePath);
         FitCheck.Check(target, size);
@@ -48,6 +50,8 @@ public sealed class ModelBench(TargetCatalog catalog)
         var input = new byte[program.InputTensor.Shape.Size];
         new Random(seed).NextBytes(input);
         var counted = new InstructionCounter(catalog).Count(bench, input, bits);
+        var paths = KernelPaths.Parse(new InstructionCounter(catalog).Count(pathsImage, input, bits).Console,
+            KernelPaths.Names(File.ReadAllText(Path.Combine(folder, "truncedge", "src", "te_internal.h"))), pathsImage.ExecutablePath);
 
         // The bench image must compute what the reference computes, or its counts mean nothing.
         var reference = new ReferenceExecutor(program);
@@ -60,9 +64,10 @@ public sealed class ModelBench(TargetCatalog catalog)
 
         var stats = ProgramStatistics.PerOp(program);
         var costs = counted.Counts.Select(c => new BitWidthCost(c.Bits, c.Total, stats.Sum(s => s.Macs),
-            stats.Select((s, i) => new OpCost(i, s.Kind, s.Name, s.Macs, i < c.PerOp.Count ? c.PerOp[i] : 0)).ToList())).ToList();
+            stats.Select((s, i) => new OpCost(i, s.Kind, s.Name, s.Macs, i < c.PerOp.Count ? c.PerOp[i] : 0,
+                paths.TryGetValue((c.Bits, i), out var p) ? p : [])).ToList())).ToList();
         return new BenchReport(target.Name, target.Board?.Name ?? "", costs, size, counted.StackBytesUsed, program.ArenaSize, program.ArenaLowerBound,
             program.DeployedBits, ProgramStatistics.TableBytes(program), ProgramStatistics.StoreBits(program), ProgramStatistics.Parameters(program),
-            program.UnpackedCodes.Select(u => u.Bytes).DefaultIfEmpty(0).Max());
+            program.PackedWork.Select(u => u.Bytes).DefaultIfEmpty(0).Max());
     }
 }

@@ -18,7 +18,8 @@ public sealed class FirmwareFolder(TargetCatalog catalog)
     {
         var p = model.Program;
         var constants = (ulong)ProgramStatistics.TableBytes(p);
-        FitCheck.CheckPlan(target, (ulong)ProgramStatistics.WeightBytes(p), constants, (ulong)p.ArenaSize);
+        FitCheck.CheckPlan(target, (ulong)ProgramStatistics.WeightBytes(p), constants, (ulong)p.ArenaSize,
+            (ulong)p.PackedWork.Select(u => u.Bytes).DefaultIfEmpty(0).Max());
         var options = new EmitOptions
         {
             Prefix = prefix, Target = target.Name, ToolVersion = ToolVersion, CommandLine = commandLine, ModelSha256 = model.Sha256,
