@@ -263,6 +263,9 @@ TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_
     const int hi1 = te_epi_hi4_ok(&cx->e);
     const int32_t n = (int32_t)cx->n;
     const int32_t scale = level_scale(cx);
+    /* the clamp's constants in registers (the byte stores may alias cx->e) */
+    uint8_t *const out = cx->e.out_code;
+    const int32_t sat_d = cx->e.sat_d, sat4 = cx->e.sat4, lo = cx->e.lo, hi = cx->e.hi;
     uint8_t plane[TE_DW_PLANE_BYTES];
     int32_t oc;
     if (p->kernel_h != 3 || p->kernel_w != 3 || cx->cout_g != 1 || ph * pw > TE_DW_PLANE_BYTES) {
@@ -312,8 +315,9 @@ TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_
                 acc += s3 * x1[0] + s4 * x1[1] + s5 * x1[2];
                 acc += s6 * x2[0] + s7 * x2[1] + s8 * x2[2];
                 if (hi1) {
-                    cx->e.out_code[index] =
-                        (uint8_t)te_epi_hi(&cx->e, te_mla64(ch.base, acc, ch.mult), ch.shift);
+                    out[index] = (uint8_t)te_epi_hi_clamp(
+                        te_asr32((int32_t)te_asr64(te_mla64(ch.base, acc, ch.mult), 32u), ch.shift),
+                        sat_d, sat4, lo, hi);
                 } else {
                     te_epi_store_run(&cx->e, &ch, index, &acc, 1);
                 }
