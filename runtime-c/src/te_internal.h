@@ -546,8 +546,11 @@ static inline int32_t te_epi_hi_clamp(int32_t v, int32_t sat_d, int32_t sat4, in
 /* TE_EPI_HI and TE_EPI_SHIFTED: the high word of t, shifted and clamped in 32 bits. */
 static inline int32_t te_epi_hi(const te_epilogue *e, int64_t t, uint32_t shift)
 {
-    return te_epi_hi_clamp(te_asr32((int32_t)te_asr64(t, 32u), shift), e->sat_d, e->sat4, e->lo,
-                           e->hi);
+    const int32_t v = te_asr32((int32_t)te_asr64(t, 32u), shift);
+    if (e->sat_d >= 0) {
+        return (int32_t)((e->sat4 ? te_usat4(v) : te_usat8(v)) >> (uint32_t)e->sat_d);
+    }
+    return v < e->lo ? e->lo : (v > e->hi ? e->hi : v);
 }
 
 /* The same in the saturating form only (sat_d >= 0). */
