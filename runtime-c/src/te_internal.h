@@ -503,8 +503,19 @@ static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch
      * at every scale: a layer costs the same whether its table needs it or not. */
     const uint32_t sh = (uint32_t)e->shift[c] + e->scale;
     const uint32_t pre = (uint32_t)e->pre_shift[c];
+#if defined(__ARM_ARCH_6M__)
+    /* Armv6-M has no 32 x 32 -> 64 multiply (the product would be a library call in every
+     * channel's constants, and the rows path derives them per output): a branch instead */
+    ch->base = e->bias[c] + (int64_t)((uint64_t)1 << (e->shift[c] - 1));
+    ch->mult = e->multiplier[c];
+    if (e->scale > 0u) {
+        ch->base = te_shl64(ch->base, e->scale);
+        ch->mult *= 2;
+    }
+#else
     ch->base = te_mul64_u32(e->bias[c], e->scale_mul) + (int64_t)((uint64_t)1 << (sh - 1u));
     ch->mult = e->multiplier[c] * e->mult_mul;
+#endif
     ch->pre = (uint8_t)pre;
     ch->shift = (uint8_t)(e->mode == TE_EPI_HI ? sh - 32u
                                                : (e->mode == TE_EPI_SHIFTED ? pre + sh - 32u : sh));
