@@ -193,7 +193,32 @@ TE_NOINLINE static void conv_pointwise(const te_conv_ctx *cx)
  * stays in int32 because every partial sum is bounded by sum |s| * x_max < 2^31.
  * ------------------------------------------------------------------------------------------- */
 
-/* acc of one output pixel of one channel over its clipped window (any kernel, any border). */
+/*
+ * How far every depthwise path can scale its levels s by 2^L (te_epilogue.lsh: a small shift,
+ * e.g. of 1-bit weights, then keeps the fast epilogue): the largest L >= 0 with
+ * taps * n * x_max * 2^L < 2^31, which bounds every partial sum of s * 2^L * x, and
+ * n * 2^L < 2^15, so that a scaled level still fits the 16-bit lanes of the DSP quads.
+ * (a < 2^(31-L) is L <= 31 - bit_length(a).) Constant time: the same cost at every k.
+ */
+static int32_t depthwise_lsh_max(const te_conv_ctx *cx)
+{
+    const int64_t acc_max = (int64_t)cx->p->kernel_h * cx->p->kernel_w * cx->n * cx->x_max;
+    int32_t l;
+    if (acc_max >= ((int64_t)1 << 31)) {
+        return 0;
+    }
+    l = te_min_i32(31 - te_bit_length((uint32_t)acc_max), 15 - te_bit_length(cx->n));
+    return te_max_i32(l, 0);
+}
+
+/* The factor 2^lsh of the levels that the epilogue expects (te_epilogue.lsh). */
+static inline int32_t level_scale(const te_conv_ctx *cx)
+{
+    return (int32_t)1 << cx->e.lsh;
+}
+
+/* acc of one output pixel of one channel over its clipped window (any kernel, any border),
+ * times level_scale. */
 static int32_t depthwise_window(const te_conv_ctx *cx, const uint8_t *x_channel, const uint8_t *w,
                                 int32_t oh, int32_t ow)
 {
@@ -213,7 +238,7 @@ static int32_t depthwise_window(const te_conv_ctx *cx, const uint8_t *x_channel,
             acc += s * (int32_t)x[kw * cin];
         }
     }
-    return acc;
+    return acc * level_scale(cx); /* |acc| * 2^lsh < 2^31 (depthwise_lsh_max) */
 }
 
 /*
@@ -237,6 +262,10 @@ TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_
     const int64_t pw = (int64_t)(p->out.width - 1) * p->stride_w + 3;
     const int hi1 = te_epi_hi4_ok(&cx->e);
     const int32_t n = (int32_t)cx->n;
+    const int32_t scale = level_scale(cx);
+    /* the clamp's constants in registers (the byte stores may alias cx->e) */
+    uint8_t *const out = cx->e.out_code;
+    const int32_t sat_d = cx->e.sat_d, sat4 = cx->e.sat4, lo = cx->e.lo, hi = cx->e.hi;
     uint8_t plane[TE_DW_PLANE_BYTES];
     int32_t oc;
     if (p->kernel_h != 3 || p->kernel_w != 3 || cx->cout_g != 1 || ph * pw > TE_DW_PLANE_BYTES) {
@@ -244,16 +273,17 @@ TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_
     }
     TE_PATH_HIT(TE_PATH_CONV_DEPTHWISE_PLANE);
     for (oc = c_start; oc < p->out.channels; ++oc) {
+        /* the levels times 2^lsh (level_scale) */
         const uint8_t *w = cx->codes + oc * 9;
-        const int32_t s0 = 2 * (int32_t)(w[0] >> cx->code_shift) - n;
-        const int32_t s1 = 2 * (int32_t)(w[1] >> cx->code_shift) - n;
-        const int32_t s2 = 2 * (int32_t)(w[2] >> cx->code_shift) - n;
-        const int32_t s3 = 2 * (int32_t)(w[3] >> cx->code_shift) - n;
-        const int32_t s4 = 2 * (int32_t)(w[4] >> cx->code_shift) - n;
-        const int32_t s5 = 2 * (int32_t)(w[5] >> cx->code_shift) - n;
-        const int32_t s6 = 2 * (int32_t)(w[6] >> cx->code_shift) - n;
-        const int32_t s7 = 2 * (int32_t)(w[7] >> cx->code_shift) - n;
-        const int32_t s8 = 2 * (int32_t)(w[8] >> cx->code_shift) - n;
+        const int32_t s0 = (2 * (int32_t)(w[0] >> cx->code_shift) - n) * scale;
+        const int32_t s1 = (2 * (int32_t)(w[1] >> cx->code_shift) - n) * scale;
+        const int32_t s2 = (2 * (int32_t)(w[2] >> cx->code_shift) - n) * scale;
+        const int32_t s3 = (2 * (int32_t)(w[3] >> cx->code_shift) - n) * scale;
+        const int32_t s4 = (2 * (int32_t)(w[4] >> cx->code_shift) - n) * scale;
+        const int32_t s5 = (2 * (int32_t)(w[5] >> cx->code_shift) - n) * scale;
+        const int32_t s6 = (2 * (int32_t)(w[6] >> cx->code_shift) - n) * scale;
+        const int32_t s7 = (2 * (int32_t)(w[7] >> cx->code_shift) - n) * scale;
+        const int32_t s8 = (2 * (int32_t)(w[8] >> cx->code_shift) - n) * scale;
         te_epi_ch ch;
         int32_t r, i, oh, ow;
 
@@ -285,8 +315,9 @@ TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_
                 acc += s3 * x1[0] + s4 * x1[1] + s5 * x1[2];
                 acc += s6 * x2[0] + s7 * x2[1] + s8 * x2[2];
                 if (hi1) {
-                    cx->e.out_code[index] =
-                        (uint8_t)te_epi_hi(&cx->e, te_mla64(ch.base, acc, ch.mult), ch.shift);
+                    out[index] = (uint8_t)te_epi_hi_clamp(
+                        te_asr32((int32_t)te_asr64(te_mla64(ch.base, acc, ch.mult), 32u), ch.shift),
+                        sat_d, sat4, lo, hi);
                 } else {
                     te_epi_store_run(&cx->e, &ch, index, &acc, 1);
                 }
@@ -310,6 +341,7 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
     const int32_t n = (int32_t)cx->n;
     const int is_3x3 = p->kernel_h == 3 && p->kernel_w == 3;
     const int hi1 = te_epi_hi4_ok(&cx->e); /* TE_EPI_HI, Code output, no residual */
+    const int32_t scale = level_scale(cx);
     int32_t oh_lo, oh_hi, ow_lo, ow_hi, oc, oh, ow;
 
     /* Output pixels whose window needs no clipping. */
@@ -330,16 +362,16 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
 
         /* Step 1: the nine levels of a 3x3 kernel and the epilogue constants, once per channel. */
         te_epi_prepare(&cx->e, oc, &ch);
-        if (is_3x3) {
-            s0 = 2 * (int32_t)(w[0] >> cx->code_shift) - n;
-            s1 = 2 * (int32_t)(w[1] >> cx->code_shift) - n;
-            s2 = 2 * (int32_t)(w[2] >> cx->code_shift) - n;
-            s3 = 2 * (int32_t)(w[3] >> cx->code_shift) - n;
-            s4 = 2 * (int32_t)(w[4] >> cx->code_shift) - n;
-            s5 = 2 * (int32_t)(w[5] >> cx->code_shift) - n;
-            s6 = 2 * (int32_t)(w[6] >> cx->code_shift) - n;
-            s7 = 2 * (int32_t)(w[7] >> cx->code_shift) - n;
-            s8 = 2 * (int32_t)(w[8] >> cx->code_shift) - n;
+        if (is_3x3) { /* times 2^lsh, as depthwise_window's acc */
+            s0 = (2 * (int32_t)(w[0] >> cx->code_shift) - n) * scale;
+            s1 = (2 * (int32_t)(w[1] >> cx->code_shift) - n) * scale;
+            s2 = (2 * (int32_t)(w[2] >> cx->code_shift) - n) * scale;
+            s3 = (2 * (int32_t)(w[3] >> cx->code_shift) - n) * scale;
+            s4 = (2 * (int32_t)(w[4] >> cx->code_shift) - n) * scale;
+            s5 = (2 * (int32_t)(w[5] >> cx->code_shift) - n) * scale;
+            s6 = (2 * (int32_t)(w[6] >> cx->code_shift) - n) * scale;
+            s7 = (2 * (int32_t)(w[7] >> cx->code_shift) - n) * scale;
+            s8 = (2 * (int32_t)(w[8] >> cx->code_shift) - n) * scale;
         }
 
         /* Step 2: every output pixel of the channel; unrolled where the window is inside. */
@@ -1146,11 +1178,12 @@ static void dw_expand(const te_conv_ctx *cx, int32_t c0, uint32_t *w, te_epi_ch 
 {
     const int32_t taps = cx->p->kernel_h * cx->p->kernel_w;
     const int32_t n = (int32_t)cx->n;
+    const int32_t scale = level_scale(cx);
     int32_t t, j;
     for (t = 0; t < taps; ++t) {
         int32_t s[4];
-        for (j = 0; j < 4; ++j) {
-            s[j] = 2 * (int32_t)(cx->codes[(c0 + j) * taps + t] >> cx->code_shift) - n;
+        for (j = 0; j < 4; ++j) { /* times 2^lsh: still inside a 16-bit lane */
+            s[j] = (2 * (int32_t)(cx->codes[(c0 + j) * taps + t] >> cx->code_shift) - n) * scale;
         }
         w[2 * t] = (uint32_t)(uint16_t)s[0] | (uint32_t)(uint16_t)s[2] << 16;
         w[2 * t + 1] = (uint32_t)(uint16_t)s[1] | (uint32_t)(uint16_t)s[3] << 16;
@@ -1476,11 +1509,6 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
         return TE_ERR_BAD_PARAMS;
     }
 
-    /* Step 2: the epilogue (table ranges, residual, output kind). */
-    status = te_epilogue_init(&cx.e, p->out.channels, rq, residual, output_kind, output);
-    if (status != TE_OK) {
-        return status;
-    }
     cx.p = p;
     cx.input = input;
     cx.codes = codes;
@@ -1489,6 +1517,14 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
     cx.x_max = p->input_bits == 0 ? 255u : (1u << p->input_bits) - 1u;
     cx.cin_g = p->in.channels / p->groups;
     cx.cout_g = p->out.channels / p->groups;
+
+    /* Step 2: the epilogue (table ranges, residual, output kind); the depthwise paths scale
+     * their levels for it (depthwise_lsh_max). */
+    status = te_epilogue_init(&cx.e, p->out.channels, rq, residual, output_kind, output,
+                              cx.cin_g == 1 && p->groups > 1 ? depthwise_lsh_max(&cx) : 0);
+    if (status != TE_OK) {
+        return status;
+    }
 
     /* Step 3: the path for this shape. */
     if (cx.cin_g == 1 && p->groups > 1) {

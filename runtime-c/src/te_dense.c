@@ -104,7 +104,7 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
     }
 
     /* Step 2: the epilogue (table ranges, residual, output kind). */
-    status = te_epilogue_init(&e, out_features, rq, residual, output_kind, output);
+    status = te_epilogue_init(&e, out_features, rq, residual, output_kind, output, 0);
     if (status != TE_OK) {
         return status;
     }

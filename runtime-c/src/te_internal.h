@@ -80,7 +80,8 @@ typedef enum {
     TE_PATH_CONV_BLOCK_PACKED = 16, /* block path, two channels per 16-bit lane (low bits, DSP) */
     TE_PATH_CONV_DEPTHWISE_PLANE = 17, /* depthwise 3x3 on a zero-padded copy of the plane */
     TE_PATH_CONV_FIELDS = 18,     /* block path, several channels per multiply (no DSP) */
-    TE_PATH_COUNT = 19
+    TE_PATH_EPI_HI_LEVELS = 19,   /* TE_EPI_HI with the levels scaled (te_epilogue.lsh > 0) */
+    TE_PATH_COUNT = 20
 } te_path;
 
 #if defined(TE_TEST_PATH_COUNTERS)
@@ -357,6 +358,16 @@ static inline int64_t te_shl64(int64_t v, uint32_t s)
 #endif
 }
 
+/* v * m for a v and m whose product fits int64 (a 64 x 32 multiply: UMULL and MLA on Armv7-M). */
+static inline int64_t te_mul64_u32(int64_t v, uint32_t m)
+{
+#if defined(__GNUC__)
+    return (int64_t)((uint64_t)v * m); /* GCC converts modulo 2^64; the value fits */
+#else
+    return v * (int64_t)m;
+#endif
+}
+
 /* acc + a * b with a 32 x 32 -> 64 multiply-accumulate (SMLAL where the ISA has it: GCC does not
  * always find it when a comes out of inline assembly). */
 static inline int64_t te_mla64(int64_t acc, int32_t a, int32_t b)
@@ -402,6 +413,14 @@ static inline uint32_t te_usat4(int32_t v)
  *                   (|t| < 2^61 + 2^61 + 2^62 = 2^63), and since floor(t / 2^shift) =
  *                   floor(floor(t / 2^32) / 2^(shift-32)), only the high word of t is shifted:
  *                   a multiply-accumulate, a 32-bit shift, a 32-bit clamp.
+ *                   Without a residual also smaller shifts (a large real factor: 1-bit weights),
+ *                   scaled into that form (te_epi_choose): with J = 32 - min(shift) > 0, t is
+ *                   replaced by t * 2^J = (acc * 2^(J-1)) * (2 * mult) + base * 2^J, exact in
+ *                   int64 when |acc * 2^(J-1)| < 2^31 (|2 * mult| < 2^31 always) and
+ *                   |base| * 2^J <= 2^62, and floor(t / 2^shift) = floor(t * 2^J / 2^(shift+J)).
+ *                   J = 1 needs nothing of the kernel (the doubled multiplier); J >= 2 only
+ *                   kernels that scale their weight levels by 2^(J-1) for free (depthwise:
+ *                   te_epilogue.lsh), so that acc arrives already multiplied.
  *   TE_EPI_SHIFTED  residual_pre_shift 0, pre_shift + shift >= 32, and
  *                   (|bias| + 2^(shift-1) + r_max * |rmult|) * 2^pre_shift <= 2^62 (r_max: 255
  *                   for a Code residual, 2^31 for Int32): the residual block whose own product
@@ -448,14 +467,23 @@ typedef struct {
     /* For TE_EPI_NOPRE and TE_EPI_GENERAL: some pre_shift is not 0, some residual_pre_shift is
      * not 0, every shift and pre-shift is below 32 (so 64-bit shifts take 32-bit steps). */
     uint8_t any_pre, any_rpre, small_shifts;
+    /* TE_EPI_HI only: t is taken times 2^scale (0..31; te_epi_mode): the multiplier and base
+     * doubled and 2^(scale-1) times, and, with lsh = scale - 1 > 0, every acc that reaches the
+     * epilogue must already be acc * 2^lsh (the kernel scaled its weight levels; only kernels
+     * that told te_epilogue_init they can, with lsh_max > 0, ever see lsh > 0). */
+    uint8_t scale, lsh;
+    uint32_t scale_mul; /* 2^scale */
+    int32_t mult_mul;   /* 2 when scale > 0, else 1 */
 } te_epilogue;
 
 /*
  * The constants of one output channel, derived from the table (te_epi_prepare) once per channel
  * block or output, so that the per-output work is a multiply-accumulate and a shift:
- *   base  = bias[c] + 2^(shift[c] - 1)     (|bias| <= 2^61 and shift <= 62: fits int64)
- *   shift = shift[c] - 32 (TE_EPI_HI), pre_shift[c] + shift[c] - 32 (TE_EPI_SHIFTED), else
- *           shift[c].
+ *   base  = bias[c] + 2^(shift[c] - 1)     (|bias| <= 2^61 and shift <= 62: fits int64),
+ *           times 2^scale in TE_EPI_HI
+ *   mult  = multiplier[c], doubled in TE_EPI_HI when scale > 0
+ *   shift = shift[c] + scale - 32 (TE_EPI_HI), pre_shift[c] + shift[c] - 32 (TE_EPI_SHIFTED),
+ *           else shift[c]; in the two high-word modes sat_d less when sat_d >= 0.
  */
 typedef struct {
     int64_t base;
@@ -468,17 +496,27 @@ typedef struct {
 
 static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch)
 {
-    uint32_t sh = (uint32_t)e->shift[c];
+    /* scale is 0 (scale_mul and mult_mul 1) but in TE_EPI_HI; there
+     * floor(t / 2^shift) = floor(t * 2^scale / 2^(shift + scale)), with t * 2^scale =
+     * (acc * 2^lsh) * (mult_mul * mult) + bias * 2^scale + 2^(shift + scale - 1):
+     * |2 * mult| < 2^31 and |base| * 2^scale <= 2^62 (te_epi_choose). The same instructions
+     * at every scale: a layer costs the same whether its table needs it or not. */
+    const uint32_t sh = (uint32_t)e->shift[c] + e->scale;
     const uint32_t pre = (uint32_t)e->pre_shift[c];
-    ch->base = e->bias[c] + (int64_t)((uint64_t)1 << (sh - 1u));
+#if defined(__ARM_ARCH_6M__)
+    /* Armv6-M has no 32 x 32 -> 64 multiply (the product would be a library call in every
+     * channel's constants, and the rows path derives them per output): a branch instead */
+    ch->base = e->bias[c] + (int64_t)((uint64_t)1 << (e->shift[c] - 1));
     ch->mult = e->multiplier[c];
-    ch->pre = (uint8_t)pre;
-    if (e->mode == TE_EPI_HI && sh == 31u) {
-        /* floor(t / 2^31) = floor(2t / 2^32): |2 * mult| < 2^31, |2t| < 2^63 (te_epi_choose) */
-        ch->base *= 2;
+    if (e->scale > 0u) {
+        ch->base = te_shl64(ch->base, e->scale);
         ch->mult *= 2;
-        sh = 32u;
     }
+#else
+    ch->base = te_mul64_u32(e->bias[c], e->scale_mul) + (int64_t)((uint64_t)1 << (sh - 1u));
+    ch->mult = e->multiplier[c] * e->mult_mul;
+#endif
+    ch->pre = (uint8_t)pre;
     ch->shift = (uint8_t)(e->mode == TE_EPI_HI ? sh - 32u
                                                : (e->mode == TE_EPI_SHIFTED ? pre + sh - 32u : sh));
     if (e->sat_d >= 0) {
@@ -503,6 +541,17 @@ static inline int64_t te_epi_rprod(const uint8_t *rc, const int32_t *ri, int32_t
         return (int64_t)ri[i] * rmult;
     }
     return 0;
+}
+
+/* The clamp of te_epi_hi with the epilogue's sat_d, sat4, lo and hi passed by value (loops that
+ * store codes keep them in registers: a byte store may alias the epilogue). */
+static inline int32_t te_epi_hi_clamp(int32_t v, int32_t sat_d, int32_t sat4, int32_t lo,
+                                      int32_t hi)
+{
+    if (sat_d >= 0) {
+        return (int32_t)((sat4 ? te_usat4(v) : te_usat8(v)) >> (uint32_t)sat_d);
+    }
+    return v < lo ? lo : (v > hi ? hi : v);
 }
 
 /* TE_EPI_HI and TE_EPI_SHIFTED: the high word of t, shifted and clamped in 32 bits. */
@@ -777,6 +826,33 @@ static inline int te_is_aligned4(const void *p)
     return ((uintptr_t)p & 3u) == 0u;
 }
 
+/* The number of bits of v: 0 for 0, else 1 + floor(log2(v)) (no CLZ on Armv6-M or rv32imac). */
+static inline int32_t te_bit_length(uint32_t v)
+{
+    int32_t n = 0;
+    if (v >= (uint32_t)1 << 16) {
+        v >>= 16;
+        n += 16;
+    }
+    if (v >= (uint32_t)1 << 8) {
+        v >>= 8;
+        n += 8;
+    }
+    if (v >= (uint32_t)1 << 4) {
+        v >>= 4;
+        n += 4;
+    }
+    if (v >= (uint32_t)1 << 2) {
+        v >>= 2;
+        n += 2;
+    }
+    if (v >= (uint32_t)1 << 1) {
+        v >>= 1;
+        n += 1;
+    }
+    return n + (int32_t)v;
+}
+
 /* A multiplier, shift or pre-shift that keeps the epilogue's int64 expression in range. */
 static inline int te_multiplier_ok(int32_t m)
 {
@@ -801,27 +877,78 @@ static inline int te_requant_has_null(const te_requant *rq)
 }
 
 /*
- * The fastest epilogue mode (see te_epi_mode) that the whole table of a call allows, and sat_d;
- * pre_or is the OR of every pre_shift and residual_pre_shift, min_shift the smallest shift
- * (both gathered by te_epilogue_init's range checks). The common case costs nothing per channel.
+ * Whether TE_EPI_HI (no pre-shift, no residual) may take t times 2^scale (see te_epi_mode):
+ * scale - 1 <= lsh_max (the kernel scales its levels that far; scale 1 needs nothing of it),
+ * base * 2^scale within 2^62 for every channel (|bias| <= bias_max and shift <= max_shift,
+ * so |base| <= bias_max + 2^(max_shift-1)), and every high-word shift at most 31 (dd: the
+ * saturating form's d, or 0).
+ */
+static inline int te_epi_scale_ok(int32_t scale, int32_t lsh_max, uint64_t bias_max,
+                                  int32_t max_shift, int32_t dd)
+{
+    if (scale == 0) {
+        return 1;
+    }
+    if (scale - 1 > lsh_max || scale > 31 || max_shift + scale - 32 - dd > 31 ||
+        max_shift - 1 >= 62 - scale) {
+        return 0;
+    }
+    /* (bias_max + 2^(max_shift-1)) * 2^scale <= 2^62 */
+    return bias_max <= ((uint64_t)1 << (62 - scale)) - ((uint64_t)1 << (max_shift - 1));
+}
+
+/*
+ * The fastest epilogue mode (see te_epi_mode) that the whole table of a call allows, its scale,
+ * and sat_d; pre_or is the OR of every pre_shift and residual_pre_shift, min_shift and max_shift
+ * the smallest and largest shift, bias_max the largest |bias| (all gathered by
+ * te_epilogue_init's range checks), lsh_max how far the kernel can scale its accumulators. The
+ * common case costs nothing per channel.
  */
 static inline void te_epi_choose(te_epilogue *e, int32_t channels, int32_t pre_or,
-                                 int32_t min_shift)
+                                 int32_t min_shift, int32_t max_shift, uint64_t bias_max,
+                                 int32_t lsh_max)
 {
-    int32_t d, c, min_hi = min_shift - 32; /* the smallest high-word shift */
+    int32_t d = -1, c, min_hi = min_shift - 32; /* the smallest high-word shift */
+    e->scale = 0;
+    e->lsh = 0;
+    e->scale_mul = 1u;
+    e->mult_mul = 1;
+    e->sat4 = 0;
+    /* d: a Code output [0, 2^b - 1] in the saturating form (see sat_d): USAT #8 for b = 8,
+     * USAT #4 for b = 4 (d 0), otherwise USAT #8 and >> (8 - b) (d = 8 - b); else -1 */
+    if (e->out_code != NULL && e->lo == 0) {
+        for (d = 0; d < 8 && (255 >> d) != e->hi; ++d) {
+        }
+        if (d == 4) {
+            d = 0;
+            e->sat4 = 1;
+        } else if (d == 8) {
+            d = -1;
+        }
+    }
     if (pre_or == 0) {
         e->mode = min_shift >= 32 ? TE_EPI_HI : TE_EPI_NOPRE;
-        if (min_shift == 31 && e->residual_multiplier == NULL) {
-            /* without a residual, shift 31 doubles t into TE_EPI_HI's form (te_epi_prepare)
-             * where |bias| < 2^60 keeps 2t inside int64: |2t| < 2 * (2^60 + 2^30) + 2^62 */
-            e->mode = TE_EPI_HI;
-            for (c = 0; c < channels; ++c) {
-                if (e->shift[c] == 31 && (e->bias[c] >= ((int64_t)1 << 60) ||
-                                          e->bias[c] <= -((int64_t)1 << 60))) {
-                    e->mode = TE_EPI_NOPRE;
-                }
+        if (e->residual_multiplier == NULL) {
+            /* the smallest scale giving every channel a high-word shift of at least d (the
+             * saturating form), else of at least 0 */
+            int32_t dd = d > 0 ? d : 0;
+            int32_t scale = te_max_i32(0, 32 + dd - min_shift);
+            if (dd > 0 && !te_epi_scale_ok(scale, lsh_max, bias_max, max_shift, dd)) {
+                d = -1;
+                dd = 0;
+                scale = te_max_i32(0, 32 - min_shift);
             }
-            min_hi = 0;
+            if (te_epi_scale_ok(scale, lsh_max, bias_max, max_shift, dd)) {
+                e->mode = TE_EPI_HI;
+                e->scale = (uint8_t)scale;
+                e->lsh = (uint8_t)(scale > 0 ? scale - 1 : 0);
+                e->scale_mul = (uint32_t)1 << scale;
+                e->mult_mul = scale > 0 ? 2 : 1;
+                if (e->lsh > 0u) {
+                    TE_PATH_HIT(TE_PATH_EPI_HI_LEVELS);
+                }
+                min_hi = min_shift + scale - 32;
+            }
         }
     } else {
         /* r_max * |rmult| bounds |r * rmult|: r is a code (<= 255) or an int32 */
@@ -843,19 +970,12 @@ static inline void te_epi_choose(te_epilogue *e, int32_t channels, int32_t pre_o
             min_hi = te_min_i32(min_hi, (int32_t)(pre + sh) - 32);
         }
     }
-    /* sat_d: a Code output [0, 2^b - 1]; USAT #8 for b = 8, USAT #4 for b = 4, otherwise
-     * USAT #8 and >> (8 - b) if every high-word shift is at least 8 - b */
+    /* sat_d: d when every high-word shift is at least d */
     e->sat_d = -1;
-    e->sat4 = 0;
-    if ((e->mode == TE_EPI_HI || e->mode == TE_EPI_SHIFTED) && e->out_code != NULL && e->lo == 0) {
-        for (d = 0; d < 8 && (255 >> d) != e->hi; ++d) {
-        }
-        if (d == 4) {
-            e->sat_d = 0;
-            e->sat4 = 1;
-        } else if (d < 8 && min_hi >= d) {
-            e->sat_d = d;
-        }
+    if ((e->mode == TE_EPI_HI || e->mode == TE_EPI_SHIFTED) && d >= 0 && min_hi >= d) {
+        e->sat_d = d;
+    } else {
+        e->sat4 = 0;
     }
 }
 
@@ -866,15 +986,26 @@ static inline void te_epi_choose(te_epilogue *e, int32_t channels, int32_t pre_o
  * an unknown kind, lo > hi, a Code output whose [lo, hi] leaves 0..255, a misaligned int32
  * tensor, and any per-channel shift (1..62), pre-shift (0..62), multiplier or bias outside the
  * ranges of docs/integer-semantics.md (the ranges that keep the epilogue free of overflow).
+ * lsh_max: how far the calling kernel can scale every accumulator it hands the epilogue
+ * (te_epilogue.lsh; |acc| * 2^lsh_max < 2^31 for every acc of the call), 0 if it cannot.
  * Costs O(channels), once per call.
  */
-static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const te_requant *rq,
-                                         te_operand residual, te_elem output_kind, void *output)
+TE_STATIC_NOINLINE te_status te_epilogue_init(te_epilogue *e, int32_t channels,
+                                              const te_requant *rq, te_operand residual,
+                                              te_elem output_kind, void *output, int32_t lsh_max)
 {
-    int32_t c, pre_or = 0, rpre_or = 0, shift_or = 0, min_shift = TE_SHIFT_MAX;
+    int32_t c, pre_or = 0, rpre_or = 0, min_shift = TE_SHIFT_MAX, max_shift = TE_SHIFT_MIN;
+    uint32_t h_or = 0;
+    const int64_t *bias;
+    const int32_t *multiplier;
+    const int8_t *pre_shift, *shift;
     if (output == NULL || te_requant_has_null(rq)) {
         return TE_ERR_NULL_POINTER;
     }
+    bias = rq->bias;
+    multiplier = rq->multiplier;
+    pre_shift = rq->pre_shift;
+    shift = rq->shift;
     e->bias = rq->bias;
     e->multiplier = rq->multiplier;
     e->pre_shift = rq->pre_shift;
@@ -917,25 +1048,43 @@ static inline te_status te_epilogue_init(te_epilogue *e, int32_t channels, const
         return TE_ERR_BAD_PARAMS;
     }
 
-    /* Per-channel table ranges. */
+    /* Per-channel table ranges, gathering what te_epi_choose needs as it goes: the range of
+     * the shifts (checked after the loop), the OR of the pre-shifts, and h_or, the OR of
+     * h = hi ^ (hi >> 31) over the high words hi of the biases, so that
+     * |bias| <= (h_or + 1) * 2^32 for every channel (hi >= 0: |bias| < (hi + 1) * 2^32;
+     * hi < 0: |bias| <= -hi * 2^32 = (h + 1) * 2^32). |bias| <= 2^61 is h < 2^29 or
+     * bias = 2^61. Few live values: the loop stays in registers on Armv7-M. */
     for (c = 0; c < channels; ++c) {
-        if (!te_shift_ok(rq->shift[c]) || !te_pre_shift_ok(rq->pre_shift[c]) ||
-            !te_multiplier_ok(rq->multiplier[c]) ||
-            rq->bias[c] < -TE_BIAS_LIMIT || rq->bias[c] > TE_BIAS_LIMIT ||
-            (e->residual_multiplier != NULL &&
-             (!te_multiplier_ok(e->residual_multiplier[c]) ||
-              !te_pre_shift_ok(e->residual_pre_shift[c])))) {
+        const int32_t sh = shift[c], pre = pre_shift[c];
+        const int64_t b = bias[c];
+        const int32_t hi = (int32_t)te_asr64(b, 32u);
+        const uint32_t h = (uint32_t)(hi ^ te_asr32(hi, 31u));
+        if (!te_pre_shift_ok(pre) || !te_multiplier_ok(multiplier[c]) ||
+            (h >= ((uint32_t)1 << 29) && b != TE_BIAS_LIMIT)) {
             return TE_ERR_BAD_PARAMS;
         }
-        pre_or |= rq->pre_shift[c];
-        rpre_or |= e->residual_pre_shift != NULL ? e->residual_pre_shift[c] : 0;
-        shift_or |= rq->shift[c];
-        min_shift = te_min_i32(min_shift, rq->shift[c]);
+        pre_or |= pre;
+        min_shift = te_min_i32(min_shift, sh);
+        max_shift = te_max_i32(max_shift, sh);
+        h_or |= h;
+    }
+    if (min_shift < TE_SHIFT_MIN || max_shift > TE_SHIFT_MAX) {
+        return TE_ERR_BAD_PARAMS;
+    }
+    if (e->residual_multiplier != NULL) {
+        for (c = 0; c < channels; ++c) {
+            if (!te_multiplier_ok(e->residual_multiplier[c]) ||
+                !te_pre_shift_ok(e->residual_pre_shift[c])) {
+                return TE_ERR_BAD_PARAMS;
+            }
+            rpre_or |= e->residual_pre_shift[c];
+        }
     }
     e->any_pre = (uint8_t)(pre_or != 0);
     e->any_rpre = (uint8_t)(rpre_or != 0);
-    e->small_shifts = (uint8_t)(((shift_or | pre_or | rpre_or) & ~31) == 0);
-    te_epi_choose(e, channels, pre_or | rpre_or, min_shift);
+    e->small_shifts = (uint8_t)(((max_shift | pre_or | rpre_or) & ~31) == 0);
+    te_epi_choose(e, channels, pre_or | rpre_or, min_shift, max_shift,
+                  ((uint64_t)h_or + 1u) << 32, lsh_max);
     return TE_OK;
 }
 

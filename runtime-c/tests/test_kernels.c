@@ -54,7 +54,8 @@ static const char *const path_names[TE_PATH_COUNT] = {
     "conv generic", "conv rows", "conv pointwise", "conv depthwise", "conv depthwise 3x3",
     "dot DSP", "conv block", "conv block buffered", "epilogue hi", "epilogue general",
     "epilogue nopre", "epilogue shifted", "conv depthwise quads", "conv block pairs",
-    "conv block umlal", "dense DSP", "conv block packed", "conv depthwise plane", "conv fields"};
+    "conv block umlal", "dense DSP", "conv block packed", "conv depthwise plane", "conv fields",
+    "epilogue hi levels"};
 
 /* ---------------------------------------------------------------------------------------------
  * Naive references
@@ -260,13 +261,14 @@ static int32_t finer_multiplier(te_rng *r, int64_t m0, int32_t *p)
  * identity (out = acc exactly when the clamp allows: checks acc bit for bit, with the product
  * pre-shifted back exactly), realistic (acc scaled into the output range, outputs mostly
  * unclamped; the multipliers carry extra bits that the pre-shifts floor away) and extreme
- * (anything legal). Pre-shifts are mostly 0. |acc * mult| and |r * rmult| stay below 2^61 by
+ * (anything legal), besides the compiler's own forms (natural, residual block, and natural at
+ * a large real factor: shifts below 32). Pre-shifts are mostly 0. |acc * mult| and |r * rmult| stay below 2^61 by
  * construction (|acc|, |r| <= 2^31, |mult| < 2^30) and a floor shift only shrinks them.
  */
 static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_bound,
                        int has_residual)
 {
-    const int32_t mode = te_rng_range(r, 0, 4);
+    const int32_t mode = te_rng_range(r, 0, 5);
     const int64_t span = rq->hi == INT32_MAX ? ((int64_t)1 << 20) : (int64_t)rq->hi;
     int32_t c;
     for (c = 0; c < channels; ++c) {
@@ -326,6 +328,30 @@ static void fill_table(te_rng *r, te_requant *rq, int32_t channels, int64_t acc_
             g_bias[c] = (int64_t)te_rng_range(r, -(int32_t)(acc_bound / 4),
                                               (int32_t)(acc_bound / 4)) * m;
             g_rmult[c] = te_rng_range(r, -(1 << 29), 1 << 29);
+            g_rpre[c] = 0;
+        } else if (mode == 5) {
+            /* natural at a large real factor, as 1-bit weights give: up to 8 times
+             * span / (acc_bound / 2), the compiler's rule for the shift (the largest keeping
+             * the multiplier below 2^30), no pre-shifts, an offset of up to span / 2. With a
+             * small acc_bound the shifts fall below 32 (the kernels' TE_EPI_HI with a scale:
+             * doubled multipliers, and the depthwise paths' scaled levels). */
+            const int64_t num = span * te_rng_range(r, 1, 8), den = acc_bound / 2 + 1;
+            int32_t sh = 1;
+            int64_t m;
+            while (sh < 38 && ((num << (sh + 1)) / den) < ((int64_t)1 << 30)) {
+                ++sh;
+            }
+            m = (num << sh) / den;
+            if (m >= ((int64_t)1 << 30)) {
+                m = ((int64_t)1 << 30) - 1;
+            }
+            g_shift[c] = (int8_t)sh;
+            g_pre[c] = 0;
+            g_mult[c] = (int32_t)m * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            g_bias[c] = (int64_t)te_rng_range(r, -(int32_t)span, (int32_t)span) *
+                            (((int64_t)1 << sh) / 2) +
+                        (int64_t)(te_rng_next(r) % ((uint64_t)1 << (sh < 30 ? sh : 30)));
+            g_rmult[c] = (int32_t)(m / te_rng_range(r, 1, 64)) * (te_rng_chance(r, 1, 4) ? -1 : 1);
             g_rpre[c] = 0;
         } else {
             g_shift[c] = (int8_t)te_rng_range(r, 1, 62);
@@ -638,6 +664,79 @@ static void test_conv2d_random(te_rng *r)
             }
         }
     }
+}
+
+/*
+ * Depthwise convs with the tables 1- and 2-bit weights get: a large real factor, so shifts
+ * below 32 with full-precision multipliers (2^29..2^30) and small offsets, no pre-shifts. The
+ * kernels take TE_EPI_HI with a scale there, the levels scaled by 2^lsh (te_epi_choose);
+ * checked against the reference, and that the scaled form ran.
+ */
+static void test_depthwise_small_shifts(te_rng *r)
+{
+    const uint32_t hits0 = te_test_path_hits[TE_PATH_EPI_HI_LEVELS];
+    int32_t case_id = 0, done = 0;
+    while (done < TE_TEST_CASES) {
+        te_conv_params p;
+        te_requant rq;
+        te_operand res;
+        te_elem out_kind;
+        int32_t in_bits, out_count, per_channel, c;
+        uint32_t k;
+        te_status st;
+        case_id++;
+        if (!pick_conv(r, case_id % 2 ? SHAPE_DEPTHWISE_3X3 : SHAPE_DEPTHWISE_ANY, &p)) {
+            continue;
+        }
+        done++;
+        in_bits = te_rng_range(r, 1, 8);
+        k = te_rng_chance(r, 3, 4) ? 1u : (uint32_t)te_rng_range(r, 2, 3);
+        out_count = p.out.height * p.out.width * p.out.channels;
+        per_channel = p.kernel_h * p.kernel_w;
+        fill_input(r, g_input, p.in.height * p.in.width * p.in.channels, in_bits);
+        fill_codes(r, g_codes, p.out.channels * per_channel);
+        p.input_bits = te_rng_chance(r, 1, 8) ? 0 : in_bits;
+        res.kind = TE_ELEM_NONE;
+        res.data = NULL;
+        if (te_rng_chance(r, 1, 8)) {
+            res = pick_residual(r, out_count);
+        }
+        out_kind = te_rng_chance(r, 1, 8) ? pick_output(r, &rq) : TE_ELEM_CODE;
+        if (out_kind == TE_ELEM_CODE) {
+            rq.lo = 0;
+            rq.hi = (1 << te_rng_range(r, 1, 8)) - 1;
+        }
+        for (c = 0; c < p.out.channels; ++c) {
+            const int32_t sh = te_rng_range(r, 20, 31);
+            g_shift[c] = (int8_t)sh;
+            g_pre[c] = 0;
+            g_mult[c] = te_rng_range(r, 1 << 29, (1 << 30) - 1) * (te_rng_chance(r, 1, 6) ? -1 : 1);
+            g_bias[c] = (int64_t)te_rng_range(r, -64, 64) * ((int64_t)1 << (sh - 1)) +
+                        te_rng_range(r, 0, (1 << 20) - 1);
+            g_rmult[c] = te_rng_range(r, -(1 << 20), 1 << 20);
+            g_rpre[c] = 0;
+        }
+        rq.bias = g_bias;
+        rq.multiplier = g_mult;
+        rq.pre_shift = g_pre;
+        rq.shift = g_shift;
+        rq.residual_multiplier = res.kind != TE_ELEM_NONE ? g_rmult : NULL;
+        rq.residual_pre_shift = res.kind != TE_ELEM_NONE ? g_rpre : NULL;
+        poison_outputs();
+        ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
+        st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out, NULL);
+        TE_CHECK(&g_tally, st == TE_OK, "depthwise case %" PRId32 " returned %d", case_id, (int)st);
+        if (!compare_outputs(out_kind, out_count, "depthwise small shifts", case_id)) {
+            printf("  in %" PRId32 "x%" PRId32 "x%" PRId32 " kernel %" PRId32 "x%" PRId32
+                   " groups %" PRId32 " k %u in_bits %" PRId32 " input_bits %" PRId32
+                   " residual %d out %d [%" PRId32 ", %" PRId32 "]\n",
+                   p.in.height, p.in.width, p.in.channels, p.kernel_h, p.kernel_w, p.groups,
+                   (unsigned)k, in_bits, p.input_bits, (int)res.kind, (int)out_kind, rq.lo, rq.hi);
+        }
+    }
+    TE_CHECK(&g_tally, te_test_path_hits[TE_PATH_EPI_HI_LEVELS] - hits0 > (uint32_t)TE_TEST_CASES / 4u,
+             "the scaled levels ran in only %" PRIu32 " of %d depthwise cases",
+             te_test_path_hits[TE_PATH_EPI_HI_LEVELS] - hits0, TE_TEST_CASES);
 }
 
 /* Status codes: pointers, bits, inconsistent parameters. */
@@ -1382,6 +1481,7 @@ int main(int argc, char **argv)
     test_pool_errors();
     test_add_errors();
     test_conv2d_random(&rng);
+    test_depthwise_small_shifts(&rng);
     test_dense_random(&rng);
     test_dense_limits(&rng);
     test_pool_random(&rng);
