@@ -109,7 +109,7 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
         return TE_ERR_BAD_PARAMS; /* every group must start on a block of 32 codes */
     }
     /* The whole table, residual and output, before a group is written. */
-    status = te_epilogue_init(&check, p->out.channels, rq, residual, output_kind, output);
+    status = te_epilogue_init(&check, p->out.channels, rq, residual, output_kind, output, 0);
     if (status != TE_OK) {
         return status;
     }

@@ -43,7 +43,7 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
         return TE_ERR_BAD_PARAMS;
     }
     /* The whole table, residual and output, before a group is written. */
-    status = te_epilogue_init(&check, out_features, rq, residual, output_kind, output);
+    status = te_epilogue_init(&check, out_features, rq, residual, output_kind, output, 0);
     if (status != TE_OK) {
         return status;
     }
