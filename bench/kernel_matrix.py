@@ -40,10 +40,13 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--targets", nargs="+", required=True)
     ap.add_argument("--store-bits", nargs="+", type=int, default=[8])
+    ap.add_argument("--only", nargs="+", help="model names to run (default: all)")
     args = ap.parse_args()
 
     records, failures, tables = [], [], {}
     for name, options, what in MODELS:
+        if args.only and name not in args.only:
+            continue
         for store in args.store_bits:
             for target in args.targets:
                 started = time.time()

@@ -876,6 +876,21 @@ static inline int te_requant_has_null(const te_requant *rq)
            rq->shift == NULL;
 }
 
+/* The table of channels c0.. of rq: a group of a layer's output channels (te_unpack_*.c). */
+static inline te_requant te_requant_from(const te_requant *rq, uint32_t c0)
+{
+    te_requant g = *rq;
+    g.bias += c0;
+    g.multiplier += c0;
+    g.pre_shift += c0;
+    g.shift += c0;
+    if (g.residual_multiplier != NULL && g.residual_pre_shift != NULL) {
+        g.residual_multiplier += c0;
+        g.residual_pre_shift += c0;
+    }
+    return g;
+}
+
 /*
  * Whether TE_EPI_HI (no pre-shift, no residual) may take t times 2^scale (see te_epi_mode):
  * scale - 1 <= lsh_max (the kernel scales its levels that far; scale 1 needs nothing of it),

@@ -121,17 +121,11 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
         uint8_t *group_out = codes + round_up((uint64_t)chunk * per_channel, 32u);
         uint8_t *group_res = group_out + round_up((uint64_t)pixels * chunk * oelem, 4u);
         te_conv_params g = *p;
-        te_requant gr = *rq;
+        const te_requant gr = te_requant_from(rq, c0);
         te_operand gres = residual;
 
         g.out.channels = (int32_t)n;
-        gr.bias += c0;
-        gr.multiplier += c0;
-        gr.pre_shift += c0;
-        gr.shift += c0;
         if (residual.kind != TE_ELEM_NONE) {
-            gr.residual_multiplier += c0;
-            gr.residual_pre_shift += c0;
             copy_channels(group_res, (int32_t)n, (const uint8_t *)residual.data + (size_t)c0 * relem,
                           p->out.channels, pixels, (int32_t)n, relem);
             gres.data = group_res;

@@ -51,15 +51,9 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     count = (uint32_t)in_features * (uint32_t)out_features;
     for (o0 = 0u; o0 < (uint32_t)out_features; o0 += chunk) {
         const uint32_t n = chunk < (uint32_t)out_features - o0 ? chunk : (uint32_t)out_features - o0;
-        te_requant gr = *rq;
+        const te_requant gr = te_requant_from(rq, o0);
         te_operand gres = residual;
-        gr.bias += o0;
-        gr.multiplier += o0;
-        gr.pre_shift += o0;
-        gr.shift += o0;
         if (residual.kind != TE_ELEM_NONE) {
-            gr.residual_multiplier += o0;
-            gr.residual_pre_shift += o0;
             gres.data = (const uint8_t *)residual.data + (size_t)o0 * relem;
         }
         status = te_unpack_codes(packed, store_bits, weight_bits, count, o0 * (uint32_t)in_features,
