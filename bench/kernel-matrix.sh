@@ -7,7 +7,7 @@
 #   bench/kernel-matrix.sh [OUT_DIR] [targets...]     (default: cortex-m4 cortex-m3 cortex-m0plus riscv32)
 #   STORE_BITS="8 4" bench/kernel-matrix.sh ...       weights stored at each S (default 8 and 4)
 #
-# Takes about 20 minutes on 2 cores for the default targets; not part of scripts/test.sh.
+# Takes about 15 minutes on 2 cores for the default targets and S = 8 and 4; not part of scripts/test.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-${TMPDIR:-/tmp}/truncedge-kernel-matrix}"
