@@ -149,9 +149,10 @@ TE_NOINLINE static void conv_rows(const te_conv_ctx *cx)
                     te_dot2_u8(cx->input + (ih0 + kh) * in_w * cin + x_start, w0 + kh * row_codes,
                                w0 + oc_codes + kh * row_codes, run, cx->code_shift, &dot0, &dot1);
                 }
-                te_epilogue_store(&cx->e, out_base + oc, oc, te_split_acc(dot0, xsum, cx->n));
+                te_epilogue_store(&cx->e, out_base + oc, oc,
+                                  te_split_acc(dot0 << cx->lsh, xsum, cx->n_s));
                 te_epilogue_store(&cx->e, out_base + oc + 1, oc + 1,
-                                  te_split_acc(dot1, xsum, cx->n));
+                                  te_split_acc(dot1 << cx->lsh, xsum, cx->n_s));
             }
             if (oc < cout) {
                 const uint8_t *w = cx->codes + oc * oc_codes + w_start;
@@ -160,7 +161,8 @@ TE_NOINLINE static void conv_rows(const te_conv_ctx *cx)
                     dot += te_dot_u8(cx->input + (ih0 + kh) * in_w * cin + x_start,
                                      w + kh * row_codes, run, cx->code_shift);
                 }
-                te_epilogue_store(&cx->e, out_base + oc, oc, te_split_acc(dot, xsum, cx->n));
+                te_epilogue_store(&cx->e, out_base + oc, oc,
+                                  te_split_acc(dot << cx->lsh, xsum, cx->n_s));
             }
         }
     }
@@ -181,7 +183,7 @@ TE_NOINLINE static void conv_pointwise(const te_conv_ctx *cx)
         const int32_t ih = oh * p->stride_h;
         for (ow = 0; ow < p->out.width; ++ow) {
             const uint8_t *x = cx->input + (ih * p->in.width + ow * p->stride_w) * cin;
-            te_dense_row(x, cin, cx->codes, cout, cx->code_shift, cx->n, &cx->e,
+            te_dense_row(x, cin, cx->codes, cout, cx->code_shift, cx->n, cx->lsh, &cx->e,
                          (oh * p->out.width + ow) * cout);
         }
     }
@@ -208,6 +210,26 @@ static int32_t depthwise_lsh_max(const te_conv_ctx *cx)
         return 0;
     }
     l = te_min_i32(31 - te_bit_length((uint32_t)acc_max), 15 - te_bit_length(cx->n));
+    return te_max_i32(l, 0);
+}
+
+/*
+ * How far the groups == 1 paths can scale acc by 2^L (te_conv_ctx.lsh): the block and field
+ * forms expand q * 2^L, so L must keep |acc| * 2^L < 2^31 (taps * Cin * n * x_max bounds |acc|),
+ * a level (2q - n) 2^L inside a 16-bit lane (n * 2^L < 2^15), and q * 2^L inside a byte
+ * (k + L <= 8: the DSP word expansion and the UMLAL lanes). The field and packed forms are then
+ * planned as for weight bits k + L: at k = 1 with L = 1 the layer runs what k = 2 runs.
+ */
+static int32_t conv_lsh_max(const te_conv_ctx *cx)
+{
+    const int64_t acc_max = (int64_t)cx->p->kernel_h * cx->p->kernel_w * cx->p->in.channels *
+                            cx->n * cx->x_max;
+    int32_t l;
+    if (acc_max >= ((int64_t)1 << 31)) {
+        return 0;
+    }
+    l = te_min_i32(31 - te_bit_length((uint32_t)acc_max), 15 - te_bit_length(cx->n));
+    l = te_min_i32(l, (int32_t)cx->code_shift);
     return te_max_i32(l, 0);
 }
 
@@ -660,17 +682,17 @@ TE_NO_LIBCALLS static void expand_octet(const te_conv_ctx *cx, int32_t c0, int32
             if (cb < p->out.channels) {
                 /* four codes of each channel per step: q per byte, lanes q_a + q_b * 2^s */
                 for (; t + 4 <= rk; t += 4, wr += TE_GROUP_WORDS) {
-                    const uint32_t qa = (te_read_u32(ra + t) >> cx->code_shift) & mask;
-                    const uint32_t qb = (te_read_u32(rb + t) >> cx->code_shift) & mask;
+                    const uint32_t qa = ((te_read_u32(ra + t) >> cx->code_shift) & mask) << cx->lsh;
+                    const uint32_t qb = ((te_read_u32(rb + t) >> cx->code_shift) & mask) << cx->lsh;
                     wr[0] = __uxtb16(qa) + (__uxtb16(qb) << s);
                     wr[1] = te_uxtb16_ror8(qa) + (te_uxtb16_ror8(qb) << s);
                 }
             }
             for (; t < 4 * g_row; ++t) { /* byte by byte; 0 past the row and the channels */
-                const uint32_t qa =
-                    (ca < p->out.channels && t < rk) ? (uint32_t)(ra[t] >> cx->code_shift) : 0u;
-                const uint32_t qb =
-                    (cb < p->out.channels && t < rk) ? (uint32_t)(rb[t] >> cx->code_shift) : 0u;
+                const uint32_t qa = (ca < p->out.channels && t < rk)
+                                        ? (uint32_t)(ra[t] >> cx->code_shift) << cx->lsh : 0u;
+                const uint32_t qb = (cb < p->out.channels && t < rk)
+                                        ? (uint32_t)(rb[t] >> cx->code_shift) << cx->lsh : 0u;
                 const uint32_t lane = (qa + (qb << s)) << ((t & 2) ? 16 : 0);
                 uint32_t *word = w + kh * g_row * TE_GROUP_WORDS + (t >> 2) * TE_GROUP_WORDS +
                                  2 * k + (t & 1);
@@ -846,18 +868,18 @@ TE_NO_LIBCALLS static void expand_quad(const te_conv_ctx *cx, int32_t c0, int32_
     const te_conv_params *p = cx->p;
     const int32_t rk = p->kernel_w * p->in.channels;
 #if !defined(TE_BLOCK_UMLAL)
-    const int32_t n = (int32_t)cx->n;
+    const int32_t n = (int32_t)cx->n_s; /* levels 2 q 2^lsh - n 2^lsh = (2q - n) 2^lsh */
 #endif
     int32_t j, kh, g, i;
 #if defined(TE_BLOCK_DSP)
     /* Four codes per step: q = (word >> (8 - k)) & mask per byte, lanes 2q - n with SSUB16. */
     const uint32_t mask = (0xFFu >> cx->code_shift) * 0x01010101u;
-    const int32_t nn = (int32_t)(cx->n * 0x00010001u);
+    const int32_t nn = (int32_t)(cx->n_s * 0x00010001u);
 #endif
 #if !defined(TE_BLOCK_DSP)
     /* A whole quad, byte by byte across the four channels (the usual case). */
     if (c0 + 4 <= p->out.channels) {
-        const uint32_t sh = cx->code_shift;
+        const uint32_t sh = cx->code_shift, lsh = cx->lsh;
         for (kh = 0; kh < p->kernel_h; ++kh) {
             const int64_t step = (int64_t)p->kernel_h * rk; /* one channel's codes */
             const uint8_t *r0 = cx->codes + ((int64_t)c0 * p->kernel_h + kh) * rk;
@@ -866,10 +888,10 @@ TE_NO_LIBCALLS static void expand_quad(const te_conv_ctx *cx, int32_t c0, int32_
             int32_t t;
             for (t = 0; t < g_row * 4; ++t) {
                 const int live = t < rk;
-                const uint32_t q0 = live ? (uint32_t)(r0[t] >> sh) : 0u;
-                const uint32_t q1 = live ? (uint32_t)(r1[t] >> sh) : 0u;
-                const uint32_t q2 = live ? (uint32_t)(r2[t] >> sh) : 0u;
-                const uint32_t q3 = live ? (uint32_t)(r3[t] >> sh) : 0u;
+                const uint32_t q0 = live ? (uint32_t)(r0[t] >> sh) << lsh : 0u;
+                const uint32_t q1 = live ? (uint32_t)(r1[t] >> sh) << lsh : 0u;
+                const uint32_t q2 = live ? (uint32_t)(r2[t] >> sh) << lsh : 0u;
+                const uint32_t q3 = live ? (uint32_t)(r3[t] >> sh) << lsh : 0u;
 #if defined(TE_BLOCK_UMLAL)
                 wr[2 * t] = q0 | q1 << 24;
                 wr[2 * t + 1] = q2 | q3 << 24;
@@ -894,7 +916,7 @@ TE_NO_LIBCALLS static void expand_quad(const te_conv_ctx *cx, int32_t c0, int32_
             g = 0;
 #if defined(TE_BLOCK_DSP)
             for (; c < p->out.channels && 4 * g + 4 <= rk; ++g) {
-                const uint32_t q = (te_read_u32(row + 4 * g) >> cx->code_shift) & mask;
+                const uint32_t q = ((te_read_u32(row + 4 * g) >> cx->code_shift) & mask) << cx->lsh;
                 wr[g * TE_GROUP_WORDS + 2 * j] = (uint32_t)__ssub16((int32_t)(__uxtb16(q) << 1), nn);
                 wr[g * TE_GROUP_WORDS + 2 * j + 1] =
                     (uint32_t)__ssub16((int32_t)(te_uxtb16_ror8(q) << 1), nn);
@@ -906,16 +928,18 @@ TE_NO_LIBCALLS static void expand_quad(const te_conv_ctx *cx, int32_t c0, int32_
                     const int32_t t = 4 * g + i;
                     const int live = c < p->out.channels && t < rk;
 #if defined(TE_BLOCK_DSP)
-                    const int32_t s = live ? 2 * (int32_t)(row[t] >> cx->code_shift) - n : 0;
+                    const int32_t s =
+                        live ? 2 * (int32_t)((uint32_t)(row[t] >> cx->code_shift) << cx->lsh) - n : 0;
                     const uint32_t lane = (uint32_t)(uint16_t)(int16_t)s << ((i & 2) ? 16 : 0);
                     uint32_t *word = wg + 2 * j + (i & 1);
                     *word = (i & 2) ? (*word | lane) : lane;
 #elif defined(TE_BLOCK_UMLAL)
-                    const uint32_t q = live ? (uint32_t)(row[t] >> cx->code_shift) : 0u;
+                    const uint32_t q = live ? (uint32_t)(row[t] >> cx->code_shift) << cx->lsh : 0u;
                     uint32_t *word = wg + 2 * i + (j >> 1);
                     *word = (j & 1) ? (*word | q << 24) : q;
 #else
-                    const int32_t s = live ? 2 * (int32_t)(row[t] >> cx->code_shift) - n : 0;
+                    const int32_t s =
+                        live ? 2 * (int32_t)((uint32_t)(row[t] >> cx->code_shift) << cx->lsh) - n : 0;
                     ((int16_t *)(void *)wg)[4 * i + j] = (int16_t)s;
 #endif
                 }
@@ -970,10 +994,10 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx, uint32_t *w, int64_t
     if (cx->code_shift >= 1u && (int64_t)p->kernel_h * g_row >= TE_PACKED_MIN_GROUPS) {
         /* x_max is the model's bound on the input codes, not a scan of them: the path is fixed
          * at compile time by (k, input_bits) */
-        cap = packed_cap(8u - cx->code_shift, cx->x_max);
+        cap = packed_cap(8u - cx->code_shift + cx->lsh, cx->x_max); /* q 2^lsh < 2^(k + lsh) */
         if (cap > 0) {
             unit = 8;
-            s_pack = 15u - (8u - cx->code_shift);
+            s_pack = 15u - (8u - cx->code_shift + cx->lsh);
         }
     }
 #endif
@@ -1090,7 +1114,7 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx, uint32_t *w, int64_t
                         mac_octet_rows(x, x_stride, wq, g_row * TE_GROUP_WORDS, kh1 - kh0, len,
                                        cap, s_pack, dot);
                         for (i = 0; i < 8; ++i) {
-                            acc[i] = te_split_acc(dot[i], xsum, cx->n);
+                            acc[i] = te_split_acc(dot[i], xsum, cx->n_s);
                         }
                         block_store(&cx->e, ch + 8 * q, out_base + 8 * q, acc,
                                     te_min_i32(4, cq), hi4);
@@ -1106,7 +1130,7 @@ TE_NO_LIBCALLS static int conv_block(const te_conv_ctx *cx, uint32_t *w, int64_t
                     const uint32_t *wq = w + q * quad_words + (kh0 * g_row + g0) * TE_GROUP_WORDS;
                     int32_t acc[4];
 #if defined(TE_BLOCK_UMLAL)
-                    mac_quad_rows(x, x_stride, wq, g_row * TE_GROUP_WORDS, kh1 - kh0, len, cx->n,
+                    mac_quad_rows(x, x_stride, wq, g_row * TE_GROUP_WORDS, kh1 - kh0, len, cx->n_s,
                                   acc);
 #else
                     mac_quad_rows(x, x_stride, wq, g_row * TE_GROUP_WORDS, kh1 - kh0, len, acc);
@@ -1525,12 +1549,16 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
     cx.cout_g = p->out.channels / p->groups;
 
     /* Step 2: the epilogue (table ranges, residual, output kind); the depthwise paths scale
-     * their levels for it (depthwise_lsh_max). */
+     * their levels for it (depthwise_lsh_max), the groups == 1 paths q (conv_lsh_max). */
     status = te_epilogue_init(&cx.e, p->out.channels, rq, residual, output_kind, output,
-                              cx.cin_g == 1 && p->groups > 1 ? depthwise_lsh_max(&cx) : 0);
+                              cx.cin_g == 1 && p->groups > 1 ? depthwise_lsh_max(&cx)
+                              : p->groups == 1              ? conv_lsh_max(&cx)
+                                                            : 0);
     if (status != TE_OK) {
         return status;
     }
+    cx.lsh = cx.e.lsh;
+    cx.n_s = cx.n << cx.lsh;
 
     /* Step 3: the path for this shape. */
     if (cx.cin_g == 1 && p->groups > 1) {

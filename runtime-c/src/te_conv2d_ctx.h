@@ -17,6 +17,11 @@ typedef struct {
     int32_t cin_g;
     int32_t cout_g;
     te_epilogue e;
+    /* groups == 1: the epilogue takes acc * 2^lsh (te_epilogue.lsh, conv_lsh_max); the block
+     * and field forms expand q * 2^lsh and use n_s = n * 2^lsh in the split, so the scaling
+     * costs nothing per output, and they are planned as for weight bits k + lsh */
+    uint32_t lsh;
+    uint32_t n_s;
 } te_conv_ctx;
 
 /*

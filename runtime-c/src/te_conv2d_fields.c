@@ -389,7 +389,7 @@ TE_NO_LIBCALLS static void expand_fields(const te_conv_ctx *cx, int32_t c0, int3
                 break;
             }
             for (t = 0; t < taps; ++t) {
-                w[t * nw + g] |= (uint32_t)(row[t] >> cx->code_shift) << at;
+                w[t * nw + g] |= ((uint32_t)(row[t] >> cx->code_shift) << cx->lsh) << at;
             }
         }
     }
@@ -402,7 +402,7 @@ static void store_pixel(const te_conv_ctx *cx, const te_epi_ch *ch, int32_t coun
     int32_t acc[TE_FIELDS_MAX_WORDS * 4];
     int32_t i;
     for (i = 0; i < count; ++i) {
-        acc[i] = te_split_acc(dot[i], xs, cx->n);
+        acc[i] = te_split_acc(dot[i], xs, cx->n_s);
     }
     for (i = 0; i < count; i += 4) {
         const int32_t run = te_min_i32(4, count - i);
@@ -429,7 +429,7 @@ int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_wor
     int32_t per_block, c_first;
 
     max_words = scratch_words / taps;
-    if (!te_conv_fields_plan(8u - cx->code_shift, cx->x_max, cout, taps,
+    if (!te_conv_fields_plan(8u - cx->code_shift + cx->lsh, cx->x_max, cout, taps,
                              (int32_t)(max_words < TE_FIELDS_MAX_WORDS ? max_words
                                                                        : TE_FIELDS_MAX_WORDS),
                              te_conv_block_passes(p, scratch_words * 4), &f)) {

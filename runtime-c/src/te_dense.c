@@ -117,6 +117,6 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
     }
 #endif
     te_dense_row(input, in_features, codes, out_features, 8u - weight_bits,
-                 (1u << weight_bits) - 1u, &e, 0);
+                 (1u << weight_bits) - 1u, 0u, &e, 0);
     return TE_OK;
 }

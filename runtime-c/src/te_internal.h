@@ -1121,8 +1121,10 @@ static inline int te_dims_ok(const te_dims *d)
  */
 static inline void te_dense_row(const uint8_t *x, int32_t in_features, const uint8_t *codes,
                                 int32_t out_features, uint32_t code_shift, uint32_t n,
-                                const te_epilogue *e, int32_t out_base)
+                                uint32_t lsh, const te_epilogue *e, int32_t out_base)
 {
+    /* acc * 2^lsh (te_epilogue.lsh) through the split: 2 (dot 2^lsh) - (n 2^lsh) sum(x), mod 2^32 */
+    const uint32_t n_s = n << lsh;
     const uint32_t xsum = te_sum_u8(x, in_features);
     const int hi_code = e->mode == TE_EPI_HI && e->out_code != NULL && e->residual_code == NULL &&
                         e->residual_int32 == NULL;
@@ -1134,8 +1136,8 @@ static inline void te_dense_row(const uint8_t *x, int32_t in_features, const uin
         te_epi_ch ch[2];
         int32_t acc[2];
         te_dot2_u8(x, row0, row0 + in_features, in_features, code_shift, &dot0, &dot1);
-        acc[0] = te_split_acc(dot0, xsum, n);
-        acc[1] = te_split_acc(dot1, xsum, n);
+        acc[0] = te_split_acc(dot0 << lsh, xsum, n_s);
+        acc[1] = te_split_acc(dot1 << lsh, xsum, n_s);
         te_epi_prepare(e, o, &ch[0]);
         te_epi_prepare(e, o + 1, &ch[1]);
         if (hi_code) { /* the common case in place; the others in te_epi_store_run */
@@ -1150,7 +1152,7 @@ static inline void te_dense_row(const uint8_t *x, int32_t in_features, const uin
     if (o < out_features) {
         const uint8_t *row = codes + (size_t)o * (size_t)in_features;
         uint32_t dot = te_dot_u8(x, row, in_features, code_shift);
-        te_epilogue_store(e, out_base + o, o, te_split_acc(dot, xsum, n));
+        te_epilogue_store(e, out_base + o, o, te_split_acc(dot << lsh, xsum, n_s));
     }
 }
 

@@ -672,12 +672,17 @@ static void test_conv2d_random(te_rng *r)
  * kernels take TE_EPI_HI with a scale there, the levels scaled by 2^lsh (te_epi_choose);
  * checked against the reference, and that the scaled form ran.
  */
-static void test_depthwise_small_shifts(te_rng *r)
+static void test_small_shifts(te_rng *r, int depthwise)
 {
+    /* the regular convs cycle through every other shape class (pointwise, KxK, wide, model...) */
+    static const shape_class regular[] = {SHAPE_RANDOM, SHAPE_POINTWISE, SHAPE_DENSE_KXK,
+                                          SHAPE_FIRST_LAYER, SHAPE_WIDE, SHAPE_WIDE_POINTWISE,
+                                          SHAPE_MODEL};
     const uint32_t hits0 = te_test_path_hits[TE_PATH_EPI_HI_LEVELS];
     int32_t case_id = 0, done = 0;
     while (done < TE_TEST_CASES) {
         te_conv_params p;
+        te_scratch scratch;
         te_requant rq;
         te_operand res;
         te_elem out_kind;
@@ -685,14 +690,17 @@ static void test_depthwise_small_shifts(te_rng *r)
         uint32_t k;
         te_status st;
         case_id++;
-        if (!pick_conv(r, case_id % 2 ? SHAPE_DEPTHWISE_3X3 : SHAPE_DEPTHWISE_ANY, &p)) {
+        if (!pick_conv(r, depthwise ? (case_id % 2 ? SHAPE_DEPTHWISE_3X3 : SHAPE_DEPTHWISE_ANY)
+                                    : regular[case_id % (int32_t)(sizeof regular / sizeof regular[0])],
+                       &p) ||
+            (!depthwise && p.groups != 1)) {
             continue;
         }
         done++;
         in_bits = te_rng_range(r, 1, 8);
         k = te_rng_chance(r, 3, 4) ? 1u : (uint32_t)te_rng_range(r, 2, 3);
         out_count = p.out.height * p.out.width * p.out.channels;
-        per_channel = p.kernel_h * p.kernel_w;
+        per_channel = p.kernel_h * p.kernel_w * (p.in.channels / p.groups);
         fill_input(r, g_input, p.in.height * p.in.width * p.in.channels, in_bits);
         fill_codes(r, g_codes, p.out.channels * per_channel);
         p.input_bits = te_rng_chance(r, 1, 8) ? 0 : in_bits;
@@ -707,7 +715,8 @@ static void test_depthwise_small_shifts(te_rng *r)
             rq.hi = (1 << te_rng_range(r, 1, 8)) - 1;
         }
         for (c = 0; c < p.out.channels; ++c) {
-            const int32_t sh = te_rng_range(r, 20, 31);
+            /* regular convs scale q inside a byte (k + L <= 8): shifts down to 32 - 7 */
+            const int32_t sh = te_rng_range(r, depthwise ? 20 : 26, 31);
             g_shift[c] = (int8_t)sh;
             g_pre[c] = 0;
             g_mult[c] = te_rng_range(r, 1 << 29, (1 << 30) - 1) * (te_rng_chance(r, 1, 6) ? -1 : 1);
@@ -724,9 +733,17 @@ static void test_depthwise_small_shifts(te_rng *r)
         rq.residual_pre_shift = res.kind != TE_ELEM_NONE ? g_rpre : NULL;
         poison_outputs();
         ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
-        st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out, NULL);
-        TE_CHECK(&g_tally, st == TE_OK, "depthwise case %" PRId32 " returned %d", case_id, (int)st);
-        if (!compare_outputs(out_kind, out_count, "depthwise small shifts", case_id)) {
+        if (acc_bound(g_codes, p.out.channels, per_channel, k, (1 << in_bits) - 1) >=
+            ((int64_t)1 << 31)) {
+            continue; /* the compiler would refuse this layer at this k */
+        }
+        st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out,
+                       depthwise ? NULL : pick_scratch(r, &p, &scratch));
+        TE_CHECK(&g_tally, st == TE_OK, "small-shift case %" PRId32 " returned %d", case_id, (int)st);
+        TE_CHECK(&g_tally, scratch_guard_ok(), "small-shift case %" PRId32 " wrote past its scratch",
+                 case_id);
+        if (!compare_outputs(out_kind, out_count, depthwise ? "depthwise small shifts" : "conv small shifts",
+                             case_id)) {
             printf("  in %" PRId32 "x%" PRId32 "x%" PRId32 " kernel %" PRId32 "x%" PRId32
                    " groups %" PRId32 " k %u in_bits %" PRId32 " input_bits %" PRId32
                    " residual %d out %d [%" PRId32 ", %" PRId32 "]\n",
@@ -735,8 +752,9 @@ static void test_depthwise_small_shifts(te_rng *r)
         }
     }
     TE_CHECK(&g_tally, te_test_path_hits[TE_PATH_EPI_HI_LEVELS] - hits0 > (uint32_t)TE_TEST_CASES / 4u,
-             "the scaled levels ran in only %" PRIu32 " of %d depthwise cases",
-             te_test_path_hits[TE_PATH_EPI_HI_LEVELS] - hits0, TE_TEST_CASES);
+             "the scaled levels ran in only %" PRIu32 " of %d %s cases",
+             te_test_path_hits[TE_PATH_EPI_HI_LEVELS] - hits0, TE_TEST_CASES,
+             depthwise ? "depthwise" : "regular conv");
 }
 
 /* Status codes: pointers, bits, inconsistent parameters. */
@@ -1481,7 +1499,8 @@ int main(int argc, char **argv)
     test_pool_errors();
     test_add_errors();
     test_conv2d_random(&rng);
-    test_depthwise_small_shifts(&rng);
+    test_small_shifts(&rng, 1);
+    test_small_shifts(&rng, 0);
     test_dense_random(&rng);
     test_dense_limits(&rng);
     test_pool_random(&rng);
