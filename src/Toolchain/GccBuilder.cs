@@ -34,6 +34,12 @@ public sealed record BuildOptions
     /// <summary>The optimisation flag.</summary>
     public string Optimize { get; init; } = "-O2";
 
+    /// <summary>Take the runtime's kernels from <see cref="RuntimeObjectCache"/> (compiled once per
+    /// distinct source, header and flag set) instead of compiling them in every build: for the
+    /// throw-away builds of verify, bench and the tests. Off for `truncedge build`, whose objects'
+    /// debug information should name the folder's own sources.</summary>
+    public bool CacheRuntimeObjects { get; init; }
+
     /// <summary>File name of the model's source without ".c" (the emitter's prefix).</summary>
     public string ModelPrefix { get; init; } = "model";
 
@@ -85,7 +91,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
             : [];
 
         var sources = new List<string> { modelSource };
-        sources.AddRange(runtimeSources);
+        if (!options.CacheRuntimeObjects) sources.AddRange(runtimeSources);
         switch (options.Image)
         {
             case ImageKind.Harness:
@@ -121,11 +127,17 @@ public sealed class GccBuilder(TargetCatalog catalog)
         args.AddRange(["-ffunction-sections", "-fdata-sections"]);
         args.AddRange(target.CFlags);
         if (options.Sanitize) args.AddRange(["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]);
+        if (options.Image == ImageKind.BenchPaths) args.AddRange(["-DTE_BENCH_PATHS", "-DTE_TEST_PATH_COUNTERS"]);
+        var objectLog = new System.Text.StringBuilder();
+        var runtimeObjects = options.CacheRuntimeObjects
+            ? runtimeSources.Select(src => RuntimeObjectCache.Default.Compile(target.Compiler, args, dir, src, options.Timeout, objectLog)).ToList()
+            : [];
         args.AddRange(["-DTE_HARNESS", $"-DTE_MODEL_HEADER=\"{options.ModelPrefix}.h\""]);
         args.AddRange(["-I" + dir, "-I" + Path.Combine(dir, "truncedge", "include"), "-I" + Path.Combine(dir, "test")]);
         if (!target.IsHost) args.Add("-I" + catalog.CommonDirectory);
-        if (options.Image == ImageKind.BenchPaths) args.AddRange(["-DTE_BENCH_PATHS", "-DTE_TEST_PATH_COUNTERS", "-I" + Path.Combine(dir, "truncedge", "src")]);
+        if (options.Image == ImageKind.BenchPaths) args.Add("-I" + Path.Combine(dir, "truncedge", "src"));
         args.AddRange(sources);
+        args.AddRange(runtimeObjects);
         args.AddRange(target.LdFlags);
         if (target.Memory is { } m)
         {
@@ -143,7 +155,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
         if (File.Exists(exe)) File.Delete(exe);
         var result = ProcessRunner.Run(spec);
         var log = Path.Combine(outDir, name + ".log");
-        File.WriteAllText(log, spec.CommandLine + "\n\n" + result.StandardOutput + result.StandardError);
+        File.WriteAllText(log, objectLog + spec.CommandLine + "\n\n" + result.StandardOutput + result.StandardError);
         if (result.TimedOut)
         {
             throw new DiagnosticException(ToolchainDiagnosticCodes.BuildFailed,

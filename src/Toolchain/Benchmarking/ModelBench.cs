@@ -41,9 +41,9 @@ public sealed class ModelBench(TargetCatalog catalog)
         var folder = Path.Combine(workDirectory, "c");
         new FirmwareFolder(catalog).Write(model, target, folder);
         var builder = new GccBuilder(catalog);
-        var bench = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Bench });
-        var pathsImage = builder.Build(folder, target, new BuildOptions { Image = ImageKind.BenchPaths });
-        var footprint = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Footprint });
+        var bench = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Bench, CacheRuntimeObjects = true });
+        var pathsImage = builder.Build(folder, target, new BuildOptions { Image = ImageKind.BenchPaths, CacheRuntimeObjects = true });
+        var footprint = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Footprint, CacheRuntimeObjects = true });
         var size = SizeReport.FromElf(footprint.ExecutablePath);
         FitCheck.Check(target, size);
 

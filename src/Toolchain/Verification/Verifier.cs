@@ -51,7 +51,7 @@ public sealed class Verifier(TargetCatalog catalog)
             new FirmwareFolder(catalog).Write(model, options.Target, folder);
             progress?.Report(new(0, options.Samples, $"building for {options.Target.Name}"));
             var sanitize = options.Sanitize ?? options.Target.IsHost;
-            var build = new GccBuilder(catalog).Build(folder, options.Target, new BuildOptions { Sanitize = sanitize });
+            var build = new GccBuilder(catalog).Build(folder, options.Target, new BuildOptions { Sanitize = sanitize, CacheRuntimeObjects = true });
 
             var program = model.Program;
             var reference = new ReferenceExecutor(program);
