@@ -8,6 +8,58 @@
  */
 #include "te_internal.h"
 
+#if defined(__ARM_FEATURE_DSP)
+/* Inputs whose 16-bit lanes fit the stack buffer (2 KB), as in te_dense. */
+#define TE_DENSE_PACKED4_X_MAX 1024
+
+/*
+ * S = 4 with ARM DSP, straight from the packed words (no unpacking): when every row starts on a
+ * block (in_features a multiple of 32), word i of a row's block holds codes 8i..8i+3 in the low
+ * nibbles of its bytes and 8i+4..8i+7 in the high ones (docs/emitted-c.md). One AND with the top
+ * k bits of each nibble gives m = q * 2^(4-k) for four codes in place, UXTB16 splits them into
+ * the lanes of x's UXTB16 split, and SMLAD adds 2^(4-k) * q * x exactly; the sum is shifted back
+ * once per output. So a 4-bit layer costs what te_dense costs on bytes: one load per eight codes
+ * instead of two. Returns 0 (doing nothing) when it does not apply.
+ */
+static int dense_packed4_dsp(int32_t in_f, int32_t out_f, const uint8_t *x, const uint32_t *packed,
+                             uint32_t k, const te_epilogue *e)
+{
+    uint32_t xl[2 * (TE_DENSE_PACKED4_X_MAX / 4)];
+    const int32_t groups = in_f / 4, words = in_f / 8;
+    const uint32_t mask = ((0xFu << (4u - k)) & 0xFu) * 0x01010101u, n = (1u << k) - 1u;
+    const uint32_t xsum = te_sum_u8(x, in_f);
+    int32_t g, o;
+    if (in_f > TE_DENSE_PACKED4_X_MAX || in_f % 32 != 0) {
+        return 0;
+    }
+    for (g = 0; g < groups; ++g) {
+        const uint32_t xw = te_read_u32(x + 4 * g);
+        xl[2 * g] = __uxtb16(xw);
+        xl[2 * g + 1] = te_uxtb16_ror8(xw);
+    }
+    for (o = 0; o < out_f; ++o) {
+        const uint32_t *w = packed + (size_t)o * (size_t)words; /* the row's 4-bit part words */
+        const uint32_t *xp = xl;
+        int32_t a = 0, i;
+        te_epi_ch ch;
+        for (i = 0; i < words; ++i, xp += 4) {
+            const uint32_t lo = w[i] & mask, hi = (w[i] >> 4) & mask;
+            a = __smlad((int32_t)xp[0], (int32_t)__uxtb16(lo), a);
+            a = __smlad((int32_t)xp[1], (int32_t)te_uxtb16_ror8(lo), a);
+            a = __smlad((int32_t)xp[2], (int32_t)__uxtb16(hi), a);
+            a = __smlad((int32_t)xp[3], (int32_t)te_uxtb16_ror8(hi), a);
+        }
+        te_epi_prepare(e, o, &ch);
+        {
+            const int32_t acc = te_split_acc((uint32_t)a >> (4u - k), xsum, n);
+            te_epi_store_run(e, &ch, o, &acc, 1);
+        }
+    }
+    TE_PATH_HIT(TE_PATH_DENSE_PACKED4);
+    return 1;
+}
+#endif
+
 uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t chunk)
 {
     uint64_t rows;
@@ -47,6 +99,14 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     if (status != TE_OK) {
         return status;
     }
+#if defined(__ARM_FEATURE_DSP)
+    /* a layer at 4 bits reads the packed words in place (its rows start on blocks of 32 codes,
+     * which the check above does not need) */
+    if (store_bits == 4u && dense_packed4_dsp(in_features, out_features, input, packed, weight_bits,
+                                              &check)) {
+        return TE_OK;
+    }
+#endif
 
     count = (uint32_t)in_features * (uint32_t)out_features;
     for (o0 = 0u; o0 < (uint32_t)out_features; o0 += chunk) {

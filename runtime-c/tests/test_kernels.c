@@ -55,7 +55,7 @@ static const char *const path_names[TE_PATH_COUNT] = {
     "dot DSP", "conv block", "conv block buffered", "epilogue hi", "epilogue general",
     "epilogue nopre", "epilogue shifted", "conv depthwise quads", "conv block pairs",
     "conv block umlal", "dense DSP", "conv block packed", "conv depthwise plane", "conv fields",
-    "epilogue hi levels"};
+    "epilogue hi levels", "dense packed4"};
 
 /* ---------------------------------------------------------------------------------------------
  * Naive references
@@ -1216,7 +1216,8 @@ static void check_paths(void)
     for (i = 0; i < (int32_t)TE_PATH_COUNT; ++i) {
 #if !defined(__ARM_FEATURE_DSP)
         if (i == (int32_t)TE_PATH_DOT_DSP || i == (int32_t)TE_PATH_CONV_DEPTHWISE_QUADS ||
-            i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED) {
+            i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED ||
+            i == (int32_t)TE_PATH_DENSE_PACKED4) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "DSP path ran without DSP");
             continue;
         }
@@ -1398,7 +1399,8 @@ static void test_packed_random(te_rng *r)
         case_id++;
         if (dense) {
             p.in.height = p.in.width = p.out.height = p.out.width = 1;
-            p.in.channels = te_rng_range(r, 1, 300);
+            /* rows on whole blocks half the time: the DSP's in-place 4-bit path */
+            p.in.channels = te_rng_chance(r, 1, 2) ? 32 * te_rng_range(r, 1, 9) : te_rng_range(r, 1, 300);
             p.out.channels = te_rng_range(r, 1, 60);
             p.kernel_h = p.kernel_w = p.stride_h = p.stride_w = p.groups = 1;
             p.pad_top = p.pad_left = 0;
@@ -1416,7 +1418,7 @@ static void test_packed_random(te_rng *r)
         p.input_bits = in_bits;
         fill_input(r, g_input, p.in.height * p.in.width * p.in.channels, in_bits);
         fill_codes(r, g_codes, count);
-        s = (uint32_t)te_rng_range(r, 1, 7);
+        s = dense && te_rng_chance(r, 1, 2) ? 4u : (uint32_t)te_rng_range(r, 1, 7);
         k = (uint32_t)te_rng_range(r, 1, (int32_t)s);
         ref_pack(g_codes, (uint32_t)count, s, g_layer_packed);
         res = pick_residual(r, out_count);
