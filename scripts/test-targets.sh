@@ -13,8 +13,7 @@ for target in host cortex-m0 cortex-m0plus cortex-m3 cortex-m4 cortex-m7 cortex-
   printf '\n== verify on %s\n' "$target"
   ./truncedge verify "$model" --target "$target" --bits 1-8 --samples "$samples"
 done
-# cortex-m0 (micro:bit, 16 KB RAM) has no room for the unpacked codes of --store-bits 4
-for target in host cortex-m0plus cortex-m3 cortex-m4 cortex-m7 cortex-m33 cortex-m55 riscv32; do
+for target in host cortex-m0 cortex-m0plus cortex-m3 cortex-m4 cortex-m7 cortex-m33 cortex-m55 riscv32; do
   printf '\n== verify on %s, weights stored at 4 bits\n' "$target"
   ./truncedge verify "$model" --target "$target" --store-bits 4 --samples "$samples"
 done

@@ -55,7 +55,10 @@ internal static class EmitModelBuilder
             CommentText(options.Target, 80),
             header,
             source,
-            deploy);
+            deploy,
+            program.Layers.Any(l => l.IsPacked)
+                ? $"weights (the top {Int(ProgramStatistics.StoreBits(program))} bits of each code, packed in uint32_t words; pinned layers 8-bit codes)"
+                : "weights (8-bit codes)");
     }
 
     /// <summary>What _init gives layer i: the highest deployed k, and 8 to pinned layers when that is below 8.</summary>

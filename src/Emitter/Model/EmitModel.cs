@@ -19,7 +19,8 @@ internal sealed record FolderModel(
     string Target,
     HeaderModel Header,
     SourceModel Source,
-    DeploymentModel? Deploy); // null when every k = 1..8 is deployed (the output is then as before --deploy-bits existed)
+    DeploymentModel? Deploy, // null when every k = 1..8 is deployed (the output is then as before --deploy-bits existed)
+    string WeightsText); // "weights (8-bit codes)", or the packed storage of --store-bits
 
 /// <summary>
 /// A folder compiled for some weight bit widths only (`--deploy-bits`): tables hold a row per
