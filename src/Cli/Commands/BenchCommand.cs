@@ -99,7 +99,9 @@ public sealed class BenchCommand(CommandContext context)
             (report.PackedWorkBytes > 0 ? $"; includes unpacked codes, up to {N(report.PackedWorkBytes)} per op)" : ")"));
         mem.AddRow("RAM: stack (reserved / used)", $"{N(s.Stack)} / {N(report.StackBytesUsed)}");
         mem.AddRow("RAM: other data", N(s.OtherData));
-        mem.AddRow("[bold]RAM total[/]", N(s.RamBytes));
+        mem.AddRow("[bold]RAM total[/] (reserved)", N(s.RamBytes));
+        mem.AddRow("[bold]RAM in use[/] (arena with kernel scratch and packed work + stack used + other data)",
+            N(s.Arena + report.StackBytesUsed + s.OtherData));
         c.Write(mem);
     }
 
