@@ -81,7 +81,7 @@ typedef enum {
     TE_PATH_CONV_DEPTHWISE_PLANE = 17, /* depthwise 3x3 on a zero-padded copy of the plane */
     TE_PATH_CONV_FIELDS = 18,     /* block path, several channels per multiply (no DSP) */
     TE_PATH_EPI_HI_LEVELS = 19,   /* TE_EPI_HI with the levels scaled (te_epilogue.lsh > 0) */
-    TE_PATH_DENSE_PACKED4 = 20,   /* te_dense_packed straight from 4-bit packed words (ARM DSP) */
+    TE_PATH_DENSE_PACKED4 = 20,   /* te_dense_packed straight from 4-bit packed words */
     TE_PATH_COUNT = 21
 } te_path;
 

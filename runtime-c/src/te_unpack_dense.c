@@ -58,6 +58,72 @@ static int dense_packed4_dsp(int32_t in_f, int32_t out_f, const uint8_t *x, cons
     TE_PATH_HIT(TE_PATH_DENSE_PACKED4);
     return 1;
 }
+#else
+/* The top k bits of the nibble at bit b of v (k a constant after inlining: one UBFX on Armv7-M). */
+#define TE_Q4(v, b, k) (((v) >> ((b) + 4u - (k))) & ((1u << (k)) - 1u))
+
+/* Two rows' sums of q * x over one word of each: codes 8i..8i+3 (low nibbles), 8i+4..8i+7. */
+static inline void dot4_word(uint32_t v0, uint32_t v1, const uint8_t *xp, uint32_t k, uint32_t *d0,
+                             uint32_t *d1)
+{
+    uint32_t l;
+    for (l = 0; l < 4u; ++l) {
+        const uint32_t xa = xp[l], xb = xp[4u + l];
+        *d0 += TE_Q4(v0, 8u * l, k) * xa + TE_Q4(v0, 8u * l + 4u, k) * xb;
+        *d1 += TE_Q4(v1, 8u * l, k) * xa + TE_Q4(v1, 8u * l + 4u, k) * xb;
+    }
+}
+
+/* Two rows of words at weight bits k (a constant in each caller). */
+static inline void dot4_rows(const uint32_t *w0, const uint32_t *w1, int32_t words,
+                             const uint8_t *x, uint32_t k, uint32_t *d0, uint32_t *d1)
+{
+    int32_t i;
+    for (i = 0; i < words; ++i) {
+        dot4_word(w0[i], w1[i], x + 8 * i, k, d0, d1);
+    }
+}
+
+/*
+ * S = 4 without DSP, straight from the packed words: two rows at a time share each input byte,
+ * and each code is one bit-field extract and one multiply-accumulate (k is a constant in each
+ * of the four loops), where te_dense on bytes loads every code. Rows must start on blocks.
+ */
+static int dense_packed4_plain(int32_t in_f, int32_t out_f, const uint8_t *x, const uint32_t *packed,
+                               uint32_t k, const te_epilogue *e)
+{
+    const int32_t words = in_f / 8;
+    const uint32_t n = (1u << k) - 1u;
+    uint32_t xsum;
+    int32_t o;
+    if (in_f % 32 != 0) {
+        return 0;
+    }
+    xsum = te_sum_u8(x, in_f);
+    for (o = 0; o < out_f; o += 2) {
+        const int32_t nr = te_min_i32(2, out_f - o);
+        const uint32_t *w0 = packed + (size_t)o * (size_t)words;
+        const uint32_t *w1 = nr == 2 ? w0 + words : w0; /* one row: computed twice, used once */
+        uint32_t d0 = 0u, d1 = 0u;
+        int32_t acc[2];
+        te_epi_ch ch[2];
+        switch (k) {
+        case 1u: dot4_rows(w0, w1, words, x, 1u, &d0, &d1); break;
+        case 2u: dot4_rows(w0, w1, words, x, 2u, &d0, &d1); break;
+        case 3u: dot4_rows(w0, w1, words, x, 3u, &d0, &d1); break;
+        default: dot4_rows(w0, w1, words, x, 4u, &d0, &d1); break;
+        }
+        acc[0] = te_split_acc(d0, xsum, n);
+        acc[1] = te_split_acc(d1, xsum, n);
+        te_epi_prepare(e, o, &ch[0]);
+        if (nr == 2) {
+            te_epi_prepare(e, o + 1, &ch[1]);
+        }
+        te_epi_store_run(e, ch, o, acc, nr);
+    }
+    TE_PATH_HIT(TE_PATH_DENSE_PACKED4);
+    return 1;
+}
 #endif
 
 uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t chunk)
@@ -99,11 +165,15 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     if (status != TE_OK) {
         return status;
     }
+    /* a layer at 4 bits whose rows start on blocks of 32 codes reads the packed words in place */
 #if defined(__ARM_FEATURE_DSP)
-    /* a layer at 4 bits reads the packed words in place (its rows start on blocks of 32 codes,
-     * which the check above does not need) */
     if (store_bits == 4u && dense_packed4_dsp(in_features, out_features, input, packed, weight_bits,
                                               &check)) {
+        return TE_OK;
+    }
+#else
+    if (store_bits == 4u && dense_packed4_plain(in_features, out_features, input, packed,
+                                                weight_bits, &check)) {
         return TE_OK;
     }
 #endif

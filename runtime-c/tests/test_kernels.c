@@ -1216,8 +1216,7 @@ static void check_paths(void)
     for (i = 0; i < (int32_t)TE_PATH_COUNT; ++i) {
 #if !defined(__ARM_FEATURE_DSP)
         if (i == (int32_t)TE_PATH_DOT_DSP || i == (int32_t)TE_PATH_CONV_DEPTHWISE_QUADS ||
-            i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED ||
-            i == (int32_t)TE_PATH_DENSE_PACKED4) {
+            i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "DSP path ran without DSP");
             continue;
         }
