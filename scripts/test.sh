@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The default test run (what CI runs): installs what it needs, then runs every test suite.
-#   scripts/test.sh            all default tests (about 15 minutes on 2 cores)
+#   scripts/test.sh            all default tests (about 10 minutes on 2 cores)
 # Longer checks have their own commands, see README.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
