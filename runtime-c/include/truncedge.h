@@ -196,7 +196,8 @@ te_status te_unpack_codes(const uint32_t *packed, uint32_t store_bits, uint32_t 
  * group's, not the layer's. chunk >= the channel count, or a grouped or depthwise convolution,
  * takes the layer at once; otherwise chunk times the codes per channel must be a multiple of 32.
  * work: at least te_conv2d_packed_work_bytes / te_dense_packed_work_bytes bytes, 4-byte aligned,
- * overlapping nothing else. Results are those of te_conv2d / te_dense on the unpacked codes. The
+ * overlapping nothing else. A dense layer at S = 4 with in_features a multiple of 32 reads the
+ * packed words in place: it needs no work (its work bytes are 0, work may be NULL). Results are those of te_conv2d / te_dense on the unpacked codes. The
  * whole table, residual and output are checked before anything is written.
  */
 uint32_t te_conv2d_packed_work_bytes(const te_conv_params *p, uint32_t chunk, te_elem residual_kind,
@@ -206,7 +207,8 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
                            te_operand residual, te_elem output_kind, void *output, uint32_t chunk,
                            void *work, uint32_t work_bytes, const te_scratch *scratch);
 
-uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t chunk);
+uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t store_bits,
+                                    uint32_t chunk);
 te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8_t *input,
                           const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits,
                           const te_requant *rq, te_operand residual, te_elem output_kind,

@@ -58,7 +58,8 @@ static int dense_packed4_dsp(int32_t in_f, int32_t out_f, const uint8_t *x, cons
     TE_PATH_HIT(TE_PATH_DENSE_PACKED4);
     return 1;
 }
-#else
+#endif
+
 /* The top k bits of the nibble at bit b of v (k a constant after inlining: one UBFX on Armv7-M). */
 #define TE_Q4(v, b, k) (((v) >> ((b) + 4u - (k))) & ((1u << (k)) - 1u))
 
@@ -85,9 +86,10 @@ static inline void dot4_rows(const uint32_t *w0, const uint32_t *w1, int32_t wor
 }
 
 /*
- * S = 4 without DSP, straight from the packed words: two rows at a time share each input byte,
- * and each code is one bit-field extract and one multiply-accumulate (k is a constant in each
- * of the four loops), where te_dense on bytes loads every code. Rows must start on blocks.
+ * S = 4 without DSP (and with DSP beyond its 1024 inputs), straight from the packed words: two
+ * rows at a time share each input byte, and each code is one bit-field extract and one
+ * multiply-accumulate (k is a constant in each of the four loops), where te_dense on bytes
+ * loads every code. Rows must start on blocks.
  */
 static int dense_packed4_plain(int32_t in_f, int32_t out_f, const uint8_t *x, const uint32_t *packed,
                                uint32_t k, const te_epilogue *e)
@@ -124,12 +126,18 @@ static int dense_packed4_plain(int32_t in_f, int32_t out_f, const uint8_t *x, co
     TE_PATH_HIT(TE_PATH_DENSE_PACKED4);
     return 1;
 }
-#endif
 
-uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t chunk)
+/* Whether a layer reads its packed words in place: 4 bits, rows on whole blocks of 32 codes. */
+static int in_place(int32_t in_features, uint32_t store_bits)
+{
+    return store_bits == 4u && in_features % 32 == 0;
+}
+
+uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t store_bits,
+                                    uint32_t chunk)
 {
     uint64_t rows;
-    if (in_features < 1 || out_features < 1 || chunk < 1u) {
+    if (in_features < 1 || out_features < 1 || chunk < 1u || in_place(in_features, store_bits)) {
         return 0u;
     }
     rows = chunk < (uint32_t)out_features ? chunk : (uint32_t)out_features;
@@ -148,7 +156,8 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     const uint32_t oelem = output_kind == TE_ELEM_INT32 ? 4u : 1u;
     const uint32_t relem = residual.kind == TE_ELEM_INT32 ? 4u : 1u;
 
-    if (input == NULL || packed == NULL || output == NULL || work == NULL || te_requant_has_null(rq)) {
+    if (input == NULL || packed == NULL || output == NULL || te_requant_has_null(rq) ||
+        (work == NULL && !in_place(in_features, store_bits))) {
         return TE_ERR_NULL_POINTER;
     }
     if (store_bits < 1u || store_bits > 8u || weight_bits < 1u || weight_bits > store_bits) {
@@ -156,7 +165,8 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     }
     if (in_features < 1 || out_features < 1 ||
         (int64_t)in_features * out_features > (int64_t)INT32_MAX || chunk < 1u ||
-        !te_is_aligned4(work) || work_bytes < te_dense_packed_work_bytes(in_features, out_features, chunk) ||
+        (work != NULL && !te_is_aligned4(work)) ||
+        work_bytes < te_dense_packed_work_bytes(in_features, out_features, store_bits, chunk) ||
         (chunk < (uint32_t)out_features && (chunk * (uint64_t)in_features) % 32u != 0u)) {
         return TE_ERR_BAD_PARAMS;
     }
@@ -165,18 +175,17 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     if (status != TE_OK) {
         return status;
     }
-    /* a layer at 4 bits whose rows start on blocks of 32 codes reads the packed words in place */
+    /* a layer at 4 bits whose rows start on blocks of 32 codes reads the packed words in place
+     * (it needs no work buffer) */
+    if (in_place(in_features, store_bits)) {
 #if defined(__ARM_FEATURE_DSP)
-    if (store_bits == 4u && dense_packed4_dsp(in_features, out_features, input, packed, weight_bits,
-                                              &check)) {
-        return TE_OK;
-    }
-#else
-    if (store_bits == 4u && dense_packed4_plain(in_features, out_features, input, packed,
-                                                weight_bits, &check)) {
-        return TE_OK;
-    }
+        if (dense_packed4_dsp(in_features, out_features, input, packed, weight_bits, &check)) {
+            return TE_OK;
+        }
 #endif
+        (void)dense_packed4_plain(in_features, out_features, input, packed, weight_bits, &check);
+        return TE_OK;
+    }
 
     count = (uint32_t)in_features * (uint32_t)out_features;
     for (o0 = 0u; o0 < (uint32_t)out_features; o0 += chunk) {

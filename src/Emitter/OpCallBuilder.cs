@@ -147,9 +147,11 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         comment.Add($"clamp [{Int(clamp.Lo)}, {Int(clamp.Hi)}]");
         var work = program.PackedWork.FirstOrDefault(u => u.Op == op.Index);
         var chunk = PackedCodes.Chunk(program, op);
-        if (work is not null)
+        if (layer.IsPacked)
         {
-            comment.Add(chunk >= output.Shape.Channels
+            comment.Add(work is null
+                ? $"codes read in place from their {Int(layer.StoreBits)}-bit words (no unpacking, no work buffer)"
+                : chunk >= output.Shape.Channels
                 ? $"codes unpacked from {Int(layer.StoreBits)} bits to arena + {Int(work.ArenaOffset)} at once, {Int(work.Bytes)} B (during this call only)"
                 : $"codes unpacked from {Int(layer.StoreBits)} bits {Int(chunk)} channels at a time, in arena + {Int(work.ArenaOffset)}, {Int(work.Bytes)} B (during this call only)");
             // te_unpack_conv2d.c calls te_conv2d, te_unpack_dense.c te_dense: the family needs both
@@ -164,12 +166,14 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         TotalMacs += macs;
         Use(kernel, kind);
         var scratchArg = ScratchInit(op) is null ? ", NULL" : ", &scratch";
-        var workArgs = work is null ? "" : $", {UInt(chunk)}, arena + {UInt(work.ArenaOffset)}, {UInt(work.Bytes)}";
+        var workArgs = !layer.IsPacked ? ""
+            : work is null ? $", {UInt(chunk)}, NULL, 0u"
+            : $", {UInt(chunk)}, arena + {UInt(work.ArenaOffset)}, {UInt(work.Bytes)}";
         var call = new WeightedCall(
-            work is null ? kernel : kernel + "_packed",
+            layer.IsPacked ? kernel + "_packed" : kernel,
             geometry,
             Ref(input),
-            work is null ? names.Layer(layer.Index, "codes") : $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}",
+            layer.IsPacked ? $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}" : names.Layer(layer.Index, "codes"),
             layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]",
             $"{names.Layer(layer.Index, "bias")}[{row}]",
             $"{names.Layer(layer.Index, "mult")}[{row}]",

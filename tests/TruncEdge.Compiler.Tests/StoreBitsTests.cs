@@ -99,6 +99,20 @@ public class StoreBitsTests
         Assert.True(chunk == channels || chunk * perChannel % 32 == 0);
     }
 
+    [Theory]
+    [InlineData(4, 64, true)]   // 4 bits, rows of whole blocks: te_dense_packed reads the words in place
+    [InlineData(4, 60, false)]  // rows off the blocks: unpacked in groups
+    [InlineData(3, 64, false)]  // 3 bits: two parts, unpacked
+    public void DenseLayersOfWholeBlocksAtFourBitsNeedNoWork(int store, int inFeatures, bool inPlace)
+    {
+        var layer = new WeightLayer
+        {
+            Index = 0, Name = "fc", Codes = new byte[3 * inFeatures], OutChannels = 3, Pinned = false,
+            Tables = new RequantTable?[8], MeanAbs = 0.1, StoreBits = store,
+        };
+        Assert.Equal(inPlace, PackedCodes.DenseInPlace(layer));
+    }
+
     [Fact]
     public void LayersThatAreNotPinnedStoreTheChosenBits()
     {

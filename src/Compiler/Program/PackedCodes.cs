@@ -112,16 +112,20 @@ public static class PackedCodes
         _ => 0,
     };
 
+    /// <summary>Whether a dense layer reads its packed words in place (te_dense_packed: 4 bits,
+    /// rows on whole blocks of 32 codes), needing no work buffer.</summary>
+    public static bool DenseInPlace(WeightLayer layer) => layer.StoreBits == 4 && layer.WeightsPerChannel % Block == 0;
+
     /// <summary>
-    /// The arena bytes an op of a packed layer works in (0 for other ops): what
-    /// te_conv2d_packed_work_bytes / te_dense_packed_work_bytes (runtime-c/src/te_unpack_*.c) ask
-    /// for, one group's unpacked codes and, for a convolution taken in groups, the group's output
-    /// and residual.
+    /// The arena bytes an op of a packed layer works in (0 for other ops and for a dense layer
+    /// that reads its words in place): what te_conv2d_packed_work_bytes /
+    /// te_dense_packed_work_bytes (runtime-c/src/te_unpack_*.c) ask for, one group's unpacked
+    /// codes and, for a convolution taken in groups, the group's output and residual.
     /// </summary>
     public static int WorkBytes(IntegerProgram program, ProgramOp op)
     {
         var chunk = Chunk(program, op);
-        if (chunk == 0) return 0;
+        if (chunk == 0 || op is DenseOp d && DenseInPlace(program.Layers[d.Layer])) return 0;
         var output = program.Tensors[op.Output];
         var layer = op is ConvOp cv ? program.Layers[cv.Layer] : program.Layers[((DenseOp)op).Layer];
         var perChannel = layer.WeightsPerChannel;
