@@ -27,7 +27,7 @@ public sealed class CompilerPipeline
         new SelectDeployedBits().Run(program, options);
         // Layers that are not pinned store the top S bits of each code (--store-bits S).
         new StoreWeightBits().Run(program, options);
-        // Arena offsets for every tensor, unpacked codes and kernel scratch, and the lower bound of the tensors.
+        // Arena offsets for every tensor, the packed layers' work buffers and kernel scratch, and the lower bound of the tensors.
         new PlanArena().Run(program);
         // Invariants that the reference executor and the emitter rely on.
         new VerifyProgram().Run(program);

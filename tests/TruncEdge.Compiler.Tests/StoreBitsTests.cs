@@ -11,7 +11,7 @@ namespace TruncEdge.Compiler.Tests;
 /// <summary>
 /// `--store-bits S`: the packed layout (PackedCodes, the C# half of te_unpack_codes), and the
 /// Program it gives: layers that are not pinned store S bits, the deployed set is 1..S, every op
-/// of a packed layer has an unpacked-codes buffer in the arena, and k &gt; S is refused.
+/// of a packed layer has a work buffer in the arena (none for a dense layer read in place), and k &gt; S is refused.
 /// </summary>
 public class StoreBitsTests
 {

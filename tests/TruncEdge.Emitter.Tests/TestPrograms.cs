@@ -81,7 +81,7 @@ internal static class TestPrograms
     }
 
     /// <summary>The program with its free layers stored at S bits, as the compiler's passes leave it
-    /// (deployed 1..S, and the real arena plan, which places the unpacked codes).</summary>
+    /// (deployed 1..S, and the real arena plan, which places the packed work buffers).</summary>
     public static IntegerProgram Stored(IntegerProgram program, int storeBits)
     {
         var options = new CompilerOptions { StoreBits = storeBits };

@@ -96,7 +96,7 @@ public sealed class BenchCommand(CommandContext context)
         mem.AddRow("flash: initialised data", N(s.DataInit));
         mem.AddRow("[bold]flash total[/]", N(s.FlashBytes));
         mem.AddRow("RAM: arena", $"{N(s.Arena)} (plan {N(report.ArenaBytes)}, lower bound {N(report.ArenaLowerBound)}" +
-            (report.PackedWorkBytes > 0 ? $"; includes unpacked codes, up to {N(report.PackedWorkBytes)} per op)" : ")"));
+            (report.PackedWorkBytes > 0 ? $"; includes packed-layer work buffers, up to {N(report.PackedWorkBytes)} per op)" : ")"));
         mem.AddRow("RAM: stack (reserved / used)", $"{N(s.Stack)} / {N(report.StackBytesUsed)}");
         mem.AddRow("RAM: other data", N(s.OtherData));
         mem.AddRow("[bold]RAM total[/] (reserved)", N(s.RamBytes));

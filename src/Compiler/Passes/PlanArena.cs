@@ -33,7 +33,7 @@ public sealed class PlanArena
             .Select(i => arena.Where(t => first[t.Id] <= i && i <= last[t.Id]).Sum(t => t.ByteSize))
             .DefaultIfEmpty(0).Max();
 
-        // Per op, alive during its call only: the unpacked codes of a packed layer at the lowest
+        // Per op, alive during its call only: the work buffer of a packed layer (its unpacked codes) at the lowest
         // offset that fits, then kernel scratch in the largest gap left, up to what the kernel
         // can use; the arena grows only where the gap is below what the kernel would otherwise
         // take on the stack (KernelScratch.MinBytes).

@@ -66,11 +66,11 @@ public sealed class VerifyProgram
             {
                 var op = p.Ops[u.Op];
                 Check(u.Bytes == PackedCodes.WorkBytes(p, op), op, "packed work size");
-                Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, "unpacked codes placement");
+                Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, "packed work placement");
                 foreach (var t in arena.Where(t => first[t.Id] <= u.Op && u.Op <= last[t.Id]))
-                    Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"unpacked codes overlap tensor {t.Id}");
+                    Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"packed work overlaps tensor {t.Id}");
                 foreach (var s in p.Scratch.Where(s => s.Op == u.Op))
-                    Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, op, "unpacked codes overlap the kernel scratch");
+                    Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, op, "packed work overlaps the kernel scratch");
             }
             foreach (var s in p.Scratch)
             {
