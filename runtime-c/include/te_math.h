@@ -63,4 +63,11 @@ static inline int32_t te_requantize(int32_t acc, int64_t bias, int32_t mult, int
     return te_clamp(te_round_shift(a + b + bias, shift), lo, hi);
 }
 
+/* A stored multiplier at one weight bit width (te_requant_stored): round_shift(m * factor, 30),
+ * factor in 1..2^30, so |result| <= |m|. */
+static inline int32_t te_scale_multiplier(int32_t m, int32_t factor)
+{
+    return (int32_t)te_round_shift((int64_t)m * factor, 30);
+}
+
 #endif /* TE_MATH_H */

@@ -132,6 +132,51 @@ typedef struct {
     int32_t lo, hi;
 } te_requant;
 
+/*
+ * A layer's requantization tables as the compiler stores them in flash (docs/integer-semantics.md,
+ * "Stored tables"). Per channel c the four arrays hold either one row shared by every weight bit
+ * width k (when the layer's epilogues differ between k by one real factor, as with a BatchNorm
+ * shared by all k) or one row per k; factor, bias_shift, shift_add and pre_add are the k's own.
+ * te_requant_expand turns it into the te_requant of one k:
+ *   multiplier[c] = round_shift(multiplier[c] * factor, 30)      factor 1..2^30 (te_math.h)
+ *   bias[c]       = bias[c] * 2^bias_shift                         (an int32 in flash)
+ *   pre_shift[c]  = pre_shift[c] + pre_add                        (pre_shift NULL reads as 0)
+ *   shift[c]      = shift[c] + shift_add                          (shift NULL reads as 0)
+ * residual_multiplier, residual_pre_shift, lo and hi are passed on as they are. The result must
+ * still be a table that te_conv2d and te_dense accept (they check it).
+ */
+typedef struct {
+    const int32_t *bias;
+    const int32_t *multiplier;
+    const int8_t *pre_shift;
+    const int8_t *shift;
+    const int32_t *residual_multiplier;
+    const int8_t *residual_pre_shift;
+    int32_t lo, hi;
+    int32_t factor;     /* 1..2^30; 2^30 leaves the multipliers as they are */
+    uint8_t bias_shift; /* 0..62: the k's scale of the biases */
+    uint8_t shift_add;  /* 0..62 */
+    uint8_t pre_add;    /* 0..62 */
+} te_requant_stored;
+
+/* The work bytes te_requant_expand fills for channels output channels: the te_requant itself
+ * (TE_REQUANT_HEADER_BYTES, on any target) and 14 per channel (the int64 biases, the
+ * multipliers, the pre-shifts and shifts), rounded up to 8. */
+#define TE_REQUANT_HEADER_BYTES 64u
+uint32_t te_requant_work_bytes(int32_t channels);
+
+/*
+ * Writes the table of *s for channels channels, and the te_requant that points at it, into work
+ * (8-byte aligned, work_bytes of at least te_requant_work_bytes(channels)), and sets *out to that
+ * te_requant (so that the caller keeps no table on its stack); work must stay untouched while
+ * *out is used. TE_ERR_NULL_POINTER: s, out, work, s->bias or s->multiplier NULL;
+ * TE_ERR_BAD_PARAMS: channels < 1, work misaligned or too small, factor outside 1..2^30,
+ * bias_shift or a shift addition outside 0..62, or a bias, pre-shift or shift that would leave
+ * |bias| <= 2^61, 0..62 or 1..62.
+ */
+te_status te_requant_expand(const te_requant_stored *s, int32_t channels, void *work,
+                            uint32_t work_bytes, const te_requant **out);
+
 /* Called by generated code after every op when set: op index, output tensor, its size in bytes. */
 typedef void (*te_trace_fn)(void *user, uint32_t op, const void *data, uint32_t bytes);
 
@@ -220,8 +265,10 @@ te_status te_maxpool(const te_pool_params *p, const uint8_t *input, uint8_t *out
 /*
  * Average pooling of codes to codes:
  *   out = clamp(round_shift(sum * multiplier[n-1], shift[n-1]), 0, out_max)
- * with n the window size (count_include_pad != 0) or the number of in-bounds positions.
- * multiplier and shift have kernel_h * kernel_w entries (shift 1..62, |multiplier| < 2^30);
+ * with n the number of in-bounds positions; multiplier and shift have kernel_h * kernel_w entries.
+ * With count_include_pad != 0 every window divides by its full size, and multiplier and shift
+ * have one entry, that size's (a compiler passes it too when no window is ever cut short).
+ * Shifts 1..62, |multiplier| < 2^30;
  * out_max in 0..255; kernel_h * kernel_w * 255 must fit int32. input and output must not overlap.
  */
 te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const int32_t *multiplier,

@@ -2,11 +2,13 @@
  * te_avgpool - average pooling of uint8 activation codes to codes (GlobalAveragePool included:
  * the window that covers the whole input).
  *
- * Shapes: x [H][W][C], y [OH][OW][C]; multiplier and shift have KH * KW entries:
+ * Shapes: x [H][W][C], y [OH][OW][C]; multiplier and shift have KH * KW entries, or one with
+ * count_include_pad (the full window's: a global pool stores one, not H * W):
  *
  *   sum[oh][ow][c] = sum_{kh < KH, kw < KW} x[oh*SH + kh - PT][ow*SW + kw - PL][c]   (outside: 0)
- *   d              = KH * KW if count_include_pad, else the number of in-bounds positions
+ *   d              = the number of in-bounds positions
  *   y[oh][ow][c]   = clamp(round_shift(sum * multiplier[d-1], shift[d-1]), 0, out_max)
+ *                    (count_include_pad: multiplier[0] and shift[0] for every window)
  *
  * docs/integer-semantics.md is the contract.
  */
@@ -29,7 +31,7 @@ te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const i
         return TE_ERR_BAD_PARAMS;
     }
     taps = p->kernel_h * p->kernel_w;
-    for (i = 0; i < taps; ++i) {
+    for (i = 0; i < (count_include_pad ? 1 : taps); ++i) {
         if (!te_shift_ok(shift[i]) || !te_multiplier_ok(multiplier[i])) {
             return TE_ERR_BAD_PARAMS;
         }
@@ -46,7 +48,7 @@ te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const i
             uint8_t *y = output + (oh * p->out.width + ow) * channels;
             const uint8_t *x0;
             te_clip_window(ow, p->stride_w, p->pad_left, p->kernel_w, p->in.width, &kw0, &kw1, &iw0);
-            d = count_include_pad ? taps : (kh1 - kh0) * (kw1 - kw0); /* >= 1: windows overlap */
+            d = count_include_pad ? 1 : (kh1 - kh0) * (kw1 - kw0); /* >= 1: windows overlap */
             mult = multiplier[d - 1];
             sh = shift[d - 1];
             x0 = input + ((ih0 + kh0) * p->in.width + iw0 + kw0) * channels;

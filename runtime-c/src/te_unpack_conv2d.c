@@ -70,12 +70,20 @@ TE_NO_LIBCALLS static void copy_channels(uint8_t *dst, int32_t dst_c, const uint
     }
 }
 
+/* The whole table, residual and output checked once, in a frame of its own: its te_epilogue is
+ * not on the stack while the groups run (the micro:bit has 2 KB of it). */
+TE_NOINLINE static te_status check_table(int32_t channels, const te_requant *rq, te_operand residual,
+                                         te_elem output_kind, void *output)
+{
+    te_epilogue check;
+    return te_epilogue_init(&check, channels, rq, residual, output_kind, output, 0);
+}
+
 te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const uint32_t *packed,
                            uint32_t store_bits, uint32_t weight_bits, const te_requant *rq,
                            te_operand residual, te_elem output_kind, void *output, uint32_t chunk,
                            void *work, uint32_t work_bytes, const te_scratch *scratch)
 {
-    te_epilogue check;
     te_status status;
     uint8_t *codes = (uint8_t *)work;
     uint32_t per_channel, count, c0;
@@ -109,7 +117,7 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
         return TE_ERR_BAD_PARAMS; /* every group must start on a block of 32 codes */
     }
     /* The whole table, residual and output, before a group is written. */
-    status = te_epilogue_init(&check, p->out.channels, rq, residual, output_kind, output, 0);
+    status = check_table(p->out.channels, rq, residual, output_kind, output);
     if (status != TE_OK) {
         return status;
     }

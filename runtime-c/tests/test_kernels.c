@@ -1082,7 +1082,9 @@ static void test_pool_random(te_rng *r)
         poison_outputs();
         ref_pool(&p, 0, count_include_pad, mult, shift, (1 << out_bits) - 1, g_input,
                  (uint8_t *)g_ref);
-        st = te_avgpool(&p, count_include_pad, mult, shift, (1 << out_bits) - 1, g_input,
+        /* with count_include_pad the kernel reads one entry, the whole window's */
+        st = te_avgpool(&p, count_include_pad, count_include_pad ? mult + taps - 1 : mult,
+                        count_include_pad ? shift + taps - 1 : shift, (1 << out_bits) - 1, g_input,
                         (uint8_t *)g_out);
         TE_CHECK(&g_tally, st == TE_OK, "avgpool case %" PRId32 " returned %d", case_id, (int)st);
         compare_outputs(TE_ELEM_CODE, out_count, "avgpool", case_id);
@@ -1118,8 +1120,15 @@ static void test_pool_errors(void)
     EXPECT(te_avgpool(&p, 1, mult, sh, 256, x, out), TE_ERR_BAD_PARAMS);
     EXPECT(te_avgpool(&p, 1, mult, sh, -1, x, out), TE_ERR_BAD_PARAMS);
     sh[3] = 0;
-    EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_avgpool(&p, 0, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_OK); /* one entry read */
     sh[3] = 1;
+    sh[0] = 0;
+    EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
+    sh[0] = 1;
+    mult[3] = -(1 << 30);
+    EXPECT(te_avgpool(&p, 0, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
+    mult[3] = 1;
     mult[0] = -(1 << 30);
     EXPECT(te_avgpool(&p, 1, mult, sh, 255, x, out), TE_ERR_BAD_PARAMS);
 }
@@ -1484,6 +1493,118 @@ static void test_packed_errors(te_rng *r)
     TE_CHECK(&g_tally, ((const uint8_t *)g_out)[0] == GUARD_BYTE, "a refused call wrote its output");
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * te_requant_expand: stored tables (one row shared by every k) against the formula of
+ * truncedge.h, computed here in int64 without te_math.h's helpers.
+ * ------------------------------------------------------------------------------------------- */
+#define RQ_MAX_CH 70
+static int32_t g_rq_bias[RQ_MAX_CH], g_rq_mult[RQ_MAX_CH], g_rq_rmult[RQ_MAX_CH];
+static int8_t g_rq_pre[RQ_MAX_CH], g_rq_shift[RQ_MAX_CH], g_rq_rpre[RQ_MAX_CH];
+static uint64_t g_rq_work[(64 + RQ_MAX_CH * 14 + 7) / 8 + 2];
+
+static void test_requant_expand_random(te_rng *r)
+{
+    int32_t t;
+    for (t = 0; t < TE_TEST_CASES; ++t) {
+        const int32_t channels = te_rng_range(r, 1, RQ_MAX_CH);
+        const int one_shift = te_rng_chance(r, 1u, 4u);
+        te_requant_stored s;
+        const te_requant *out = NULL;
+        te_status st;
+        int32_t c, bad = 0;
+        s.bias_shift = (uint8_t)te_rng_range(r, 0, 40);
+        s.shift_add = (uint8_t)te_rng_range(r, 0, 8);
+        s.pre_add = (uint8_t)te_rng_range(r, 0, 8);
+        s.factor = te_rng_chance(r, 1u, 8u) ? (int32_t)1 << 30 : te_rng_range(r, 1, (int32_t)1 << 30);
+        if (one_shift) { /* one shift for the layer, in shift_add */
+            s.shift_add = (uint8_t)te_rng_range(r, 1, 62);
+        }
+        for (c = 0; c < channels; ++c) {
+            /* biases that stay within 2^61 once shifted */
+            const int32_t bits = 61 - (int32_t)s.bias_shift; /* |b| <= 2^bits */
+            const int32_t lim = bits >= 31 ? INT32_MAX : ((int32_t)1 << bits);
+            g_rq_bias[c] = te_rng_range(r, -lim, lim);
+            g_rq_mult[c] = te_rng_range(r, -((int32_t)1 << 30) + 1, ((int32_t)1 << 30) - 1);
+            g_rq_pre[c] = (int8_t)te_rng_range(r, 0, 40);
+            g_rq_shift[c] = (int8_t)te_rng_range(r, 1, 54);
+            g_rq_rmult[c] = te_rng_range(r, -1000, 1000);
+            g_rq_rpre[c] = (int8_t)te_rng_range(r, 0, 62);
+        }
+        s.bias = g_rq_bias;
+        s.multiplier = g_rq_mult;
+        s.pre_shift = te_rng_chance(r, 1u, 4u) ? NULL : g_rq_pre;
+        s.shift = one_shift ? NULL : g_rq_shift;
+        s.residual_multiplier = te_rng_chance(r, 1u, 2u) ? g_rq_rmult : NULL;
+        s.residual_pre_shift = s.residual_multiplier != NULL ? g_rq_rpre : NULL;
+        s.lo = te_rng_range(r, -100, 0);
+        s.hi = te_rng_range(r, 0, 255);
+        st = te_requant_expand(&s, channels, g_rq_work, (uint32_t)sizeof g_rq_work, &out);
+        TE_CHECK(&g_tally, st == TE_OK, "requant_expand channels=%d: status %d", (int)channels, (int)st);
+        if (st != TE_OK) {
+            continue;
+        }
+        for (c = 0; c < channels; ++c) {
+            const int64_t prod = (int64_t)g_rq_mult[c] * s.factor + ((int64_t)1 << 29);
+            /* floor division by 2^30 of a possibly negative product */
+            const int64_t m = prod >= 0 ? prod / ((int64_t)1 << 30)
+                                        : -((-prod + ((int64_t)1 << 30) - 1) / ((int64_t)1 << 30));
+            const int64_t b = (int64_t)g_rq_bias[c] * ((int64_t)1 << s.bias_shift);
+            const int32_t p = (s.pre_shift != NULL ? g_rq_pre[c] : 0) + (int32_t)s.pre_add;
+            bad += out->multiplier[c] != m || out->bias[c] != b || out->pre_shift[c] != p ||
+                   out->shift[c] != (s.shift != NULL ? g_rq_shift[c] : 0) + (int32_t)s.shift_add;
+        }
+        TE_CHECK(&g_tally, bad == 0 && out == (const te_requant *)(void *)g_rq_work &&
+                               out->residual_multiplier == s.residual_multiplier &&
+                               out->residual_pre_shift == s.residual_pre_shift &&
+                               out->lo == s.lo && out->hi == s.hi,
+                 "requant_expand channels=%d factor=%d: %d channels differ", (int)channels,
+                 (int)s.factor, (int)bad);
+    }
+}
+
+static void test_requant_expand_errors(void)
+{
+    te_requant_stored s;
+    const te_requant *out = NULL;
+    int32_t c;
+    for (c = 0; c < 4; ++c) {
+        g_rq_bias[c] = 1;
+        g_rq_mult[c] = 1 << 29;
+        g_rq_shift[c] = 40;
+    }
+    memset(&s, 0, sizeof s);
+    s.bias = g_rq_bias;
+    s.multiplier = g_rq_mult;
+    s.shift = g_rq_shift;
+    s.factor = 1 << 30;
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_OK, "valid stored table");
+    TE_CHECK(&g_tally, te_requant_expand(NULL, 4, g_rq_work, 120u, &out) == TE_ERR_NULL_POINTER, "NULL table");
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, NULL, 120u, &out) == TE_ERR_NULL_POINTER, "NULL work");
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 112u, &out) == TE_ERR_BAD_PARAMS, "work too small");
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, (uint8_t *)(void *)g_rq_work + 4, 120u, &out) == TE_ERR_BAD_PARAMS,
+             "misaligned work");
+    TE_CHECK(&g_tally, te_requant_expand(&s, 0, g_rq_work, 120u, &out) == TE_ERR_BAD_PARAMS, "no channels");
+    s.factor = 0;
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_ERR_BAD_PARAMS, "factor 0");
+    s.factor = (1 << 30) + 1;
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_ERR_BAD_PARAMS, "factor above 2^30");
+    s.factor = 1 << 30;
+    s.shift_add = 23u; /* 40 + 23 > 62 */
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_ERR_BAD_PARAMS, "shift past 62");
+    s.shift_add = 0u;
+    s.bias_shift = 61u;
+    g_rq_bias[3] = 2; /* 2 * 2^61 */
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_ERR_BAD_PARAMS, "bias past 2^61");
+    g_rq_bias[3] = -1;
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_OK && out->bias[3] == -((int64_t)1 << 61),
+             "bias of -2^61");
+    s.bias_shift = 0u;
+    s.pre_add = 63u;
+    TE_CHECK(&g_tally, te_requant_expand(&s, 4, g_rq_work, 120u, &out) == TE_ERR_BAD_PARAMS, "pre-shift past 62");
+    TE_CHECK(&g_tally, te_requant_work_bytes(4) == 120u && te_requant_work_bytes(5) == 136u &&
+                           te_requant_work_bytes(0) == 0u, "work bytes");
+}
+
 int main(int argc, char **argv)
 {
     te_rng rng;
@@ -1512,6 +1633,8 @@ int main(int argc, char **argv)
     test_unpack_random(&rng);
     test_packed_errors(&rng);
     test_packed_random(&rng);
+    test_requant_expand_errors();
+    test_requant_expand_random(&rng);
     check_paths();
     return te_tally_report("kernels", &g_tally);
 }

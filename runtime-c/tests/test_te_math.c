@@ -131,6 +131,26 @@ static void check_requantize_file(const char *dir, te_tally *t)
     TE_CHECK(t, rows > 1000, "te_requantize.txt has only %d rows", rows);
 }
 
+static void check_scale_multiplier_file(const char *dir, te_tally *t)
+{
+    int64_t c[3];
+    int rows = 0;
+    FILE *f = open_vectors(dir, "te_scale_multiplier.txt");
+    TE_CHECK(t, f != NULL, "te_scale_multiplier.txt missing");
+    if (f == NULL) {
+        return;
+    }
+    /* columns: m factor expected */
+    while (read_row(f, c, 3) == 3) {
+        int32_t got = te_scale_multiplier((int32_t)c[0], (int32_t)c[1]);
+        TE_CHECK(t, got == c[2], "te_scale_multiplier(%" PRId64 ", %" PRId64 ") = %" PRId32
+                 ", expected %" PRId64, c[0], c[1], got, c[2]);
+        rows++;
+    }
+    fclose(f);
+    TE_CHECK(t, rows > 200, "te_scale_multiplier.txt has only %d rows", rows);
+}
+
 /* The weight-level helpers against TRUNCQUANT.md section 2's test vectors. */
 static void check_levels(te_tally *t)
 {
@@ -274,6 +294,7 @@ int main(int argc, char **argv)
     check_floor_shift_file(dir, &t);
     check_clamp_file(dir, &t);
     check_requantize_file(dir, &t);
+    check_scale_multiplier_file(dir, &t);
     check_levels(&t);
 #if defined(__SIZEOF_INT128__)
     check_random_edges(&t);

@@ -89,7 +89,8 @@ internal static class EmitModelBuilder
     private static string? BitsRowInit(IntegerProgram program)
     {
         var order = program.DeployedBits.ToList();
-        if (WeightBits.IsAll(order) || program.Layers.All(l => l.Pinned))
+        // (one deployed k: every layer's step is written as constants and reads no row)
+        if (WeightBits.IsAll(order) || order.Count == 1 || program.Layers.All(l => l.Pinned))
         {
             return null;
         }
@@ -179,19 +180,24 @@ internal static class EmitModelBuilder
         var rows = ProgramChecks.RowBits(program, layer).ToList();
         var c = layer.OutChannels;
         var hasResidual = layer.Tables[rows[0] - 1]!.ResidualMultiplier is not null;
-        // bias int64, multiplier int32, shift int8, residual multiplier int32.
         var tableBytes = (long)ProgramStatistics.TableBytes(layer);
         var comment = new List<string>
         {
             $"Layer {Int(layer.Index)} {Quoted(layer.Name)}: {use.Kind}, " +
             (layer.Pinned ? "pinned at 8 bits (one table row, k = 8)"
                 : WeightBits.IsAll(program.DeployedBits) ? "weight bits 1..8 (table row k - 1)"
+                : program.DeployedBits.Count == 1 ? $"deployed weight bits {DeployedList(program)} (one table row)"
                 : $"deployed weight bits {DeployedList(program)} (table row {names.Prefix}_bits_row[k - 1])"),
             use.Codes,
             $"input {use.Input}, output {use.Output}, {Count(use.Macs)} MACs per inference",
             $"flash: {Count(layer.StoredBytes)} B codes + {Count(tableBytes)} B tables = {Count(layer.StoredBytes + tableBytes)} B; " +
             $"mean |w| {CFormat.Double(layer.MeanAbs)}",
         };
+        var storedForm = layer.Storage(out _)!;
+        comment.Add(storedForm.IsShared
+            ? "requantization: one row of constants for every k (its k differ by one factor each, kfactor), expanded before each call (te_requant_expand)"
+            : rows.Count == 1 ? "requantization: one row of constants, expanded before each call (te_requant_expand)"
+            : "requantization: one row of constants per k, expanded before each call (te_requant_expand)");
         if (layer.IsPacked)
         {
             comment.Add($"codes stored at their top {Int(layer.StoreBits)} bits, packed (docs/emitted-c.md, \"Packed weight storage\"):");
@@ -199,19 +205,39 @@ internal static class EmitModelBuilder
                         $"unpacked into the arena before each call (te_unpack_codes)");
         }
 
+        // The stored form (te_requant_stored): rows of per-channel constants, one for every k or one
+        // per k, and per k a factor and three shifts; te_requant_expand widens them before each call.
+        var stored = layer.Storage(out _)!;
+        var steps = rows.Select(k => stored.Steps[k - 1]!).ToList();
+        var rowLabels = stored.Rows.Count == 1 && rows.Count > 1 ? ["every k"] : rows.Select(k => $"k = {Int(k)}").ToList();
         var tables = new List<TableModel>
         {
-            Table("int64_t", names.Layer(layer.Index, "bias"), layer, rows, t => t.Bias.Select(CFormat.Int64).ToList(), Int64PerLine),
-            Table("int32_t", names.Layer(layer.Index, "mult"), layer, rows, t => t.Multiplier.Select(Int32).ToList(), Int32PerLine),
-            Table("int8_t", names.Layer(layer.Index, "pshift"), layer, rows, t => t.PreShift.Select(s => Int(s)).ToList(), ShiftsPerLine),
-            Table("int8_t", names.Layer(layer.Index, "shift"), layer, rows, t => t.Shift.Select(s => Int(s)).ToList(), ShiftsPerLine),
+            Rows("int32_t", names.Layer(layer.Index, "bias"), layer, rowLabels, stored.Rows.Select(r => r.Bias.Select(Int32).ToList()).ToList(), Int32PerLine),
+            Rows("int32_t", names.Layer(layer.Index, "mult"), layer, rowLabels, stored.Rows.Select(r => r.Multiplier.Select(Int32).ToList()).ToList(), Int32PerLine),
         };
+        if (stored.Rows.Any(r => r.PreShift is not null))
+        {
+            tables.Add(Rows("int8_t", names.Layer(layer.Index, "pshift"), layer, rowLabels,
+                stored.Rows.Select(r => (r.PreShift ?? new int[c]).Select(s => Int(s)).ToList()).ToList(), ShiftsPerLine));
+        }
+        if (stored.Rows.Any(r => r.Shift is not null))
+        {
+            tables.Add(Rows("int8_t", names.Layer(layer.Index, "shift"), layer, rowLabels,
+                stored.Rows.Select(r => (r.Shift ?? new int[c]).Select(s => Int(s)).ToList()).ToList(), ShiftsPerLine));
+        }
         if (hasResidual)
         {
-            tables.Add(Table("int32_t", names.Layer(layer.Index, "rmult"), layer, rows,
-                t => t.ResidualMultiplier!.Select(Int32).ToList(), Int32PerLine));
-            tables.Add(Table("int8_t", names.Layer(layer.Index, "rpshift"), layer, rows,
-                t => t.ResidualPreShift!.Select(s => Int(s)).ToList(), ShiftsPerLine));
+            tables.Add(Rows("int32_t", names.Layer(layer.Index, "rmult"), layer, rowLabels,
+                stored.Rows.Select(r => r.ResidualMultiplier!.Select(Int32).ToList()).ToList(), Int32PerLine));
+            tables.Add(Rows("int8_t", names.Layer(layer.Index, "rpshift"), layer, rowLabels,
+                stored.Rows.Select(r => r.ResidualPreShift!.Select(s => Int(s)).ToList()).ToList(), ShiftsPerLine));
+        }
+        var stepLabels = rows.Select(k => $"k = {Int(k)}").ToList();
+        if (steps.Count > 1) // (one k's step is written as constants at the call)
+        {
+                tables.Add(Rows("int32_t", names.Layer(layer.Index, "kfactor"), layer, stepLabels, steps.Select(s => new List<string> { Int32(s.Factor) }).ToList(), Int32PerLine, "1"));
+            tables.Add(Rows("uint8_t", names.Layer(layer.Index, "kshift"), layer, stepLabels,
+                steps.Select(s => new List<string> { Int(s.BiasShift), Int(s.ShiftAdd), Int(s.PreAdd) }).ToList(), ShiftsPerLine, "3"));
         }
 
         if (layer.IsPacked)
@@ -232,16 +258,15 @@ internal static class EmitModelBuilder
 
     private static string Hex32(uint v) => "0x" + v.ToString("X8", System.Globalization.CultureInfo.InvariantCulture) + "u";
 
-    private static TableModel Table(string type, string ident, WeightLayer layer, List<int> rows,
-        Func<RequantTable, List<string>> values, int perLine)
+    /// <summary>A [rows][columns] table, one row of values per label (columns: the channels unless given).</summary>
+    private static TableModel Rows(string type, string ident, WeightLayer layer, List<string> labels, List<List<string>> cells, int perLine, string? columns = null)
     {
-        var cells = rows.Select(k => values(layer.TableFor(k))).ToList();
         var width = cells.SelectMany(c => c).Max(v => v.Length);
-        var models = rows.Select((k, i) => new TableRow(
-            $"k = {Int(k)}",
+        var models = labels.Select((label, i) => new TableRow(
+            label,
             Lines(cells[i], perLine, width),
-            i == rows.Count - 1 ? "}" : "},")).ToList();
-        return new TableModel(type, ident, Int(rows.Count), Int(layer.OutChannels), models);
+            i == labels.Count - 1 ? "}" : "},")).ToList();
+        return new TableModel(type, ident, Int(labels.Count), columns ?? Int(layer.OutChannels), models);
     }
 
     private static OutputCopy BuildOutputCopy(IntegerProgram program)

@@ -92,11 +92,15 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
         var multIdent = names.OpData(op.Index, "mult");
         var shiftIdent = names.OpData(op.Index, "shift");
+        // One entry, the full window's, when every window divides by its full size (te_avgpool's
+        // count_include_pad): a global pool stores 1 divisor, not H * W.
+        var full = op.DividesByFullWindow(input.Shape, output.Shape);
         var n = op.KernelH * op.KernelW;
+        var (mult, shift) = full ? (op.Multiplier[^1..], op.Shift[^1..]) : (op.Multiplier, op.Shift);
         ArrayModel[] arrays =
         [
-            new("int32_t", multIdent, Int(n), Lines(op.Multiplier.Select(Int32).ToList(), 8)),
-            new("int8_t", shiftIdent, Int(n), Lines(op.Shift.Select(s => Int(s)).ToList(), 16)),
+            new("int32_t", multIdent, Int(mult.Length), Lines(mult.Select(Int32).ToList(), 8)),
+            new("int8_t", shiftIdent, Int(shift.Length), Lines(shift.Select(s => Int(s)).ToList(), 16)),
         ];
         var paramsIdent = AddPoolParams(op.Index, op.Name, input, output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft, arrays);
         var comment = new List<string>
@@ -105,11 +109,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             $"in  {TensorText(input)}",
             $"out {TensorText(output)}",
             WindowText(op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft) +
-            (op.CountIncludePad ? ", padding counts in the divisor" : ", divisor = in-bounds positions"),
+            (op.CountIncludePad ? ", padding counts in the divisor"
+                : full ? $", every window whole (divisor {Int(n)})" : ", divisor = in-bounds positions"),
         };
         Use("te_avgpool", "avgpool");
         _blocks.Add(new OpBlock(UInt(op.Index), comment, null, null,
-            new AvgPoolCall("&" + paramsIdent, op.CountIncludePad ? "1" : "0", multIdent, shiftIdent,
+            new AvgPoolCall("&" + paramsIdent, full ? "1" : "0", multIdent, shiftIdent,
                 Int(output.MaxCode), Ref(op.Input), Ref(op.Output)),
             null, Ref(op.Output), UInt(output.ByteSize)));
     }
@@ -138,13 +143,21 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
     {
         var output = program.Tensors[op.Output];
         // The table row of the layer's bits: k - 1, or through <prefix>_bits_row when only some k are deployed.
-        var row = layer.Pinned ? "0" : WeightBits.IsAll(program.DeployedBits) ? "bits - 1u" : $"{names.Prefix}_bits_row[bits - 1u]";
+        var row = layer.Pinned ? "0u" : WeightBits.IsAll(program.DeployedBits) ? "bits - 1u" : $"{names.Prefix}_bits_row[bits - 1u]";
         if (residual is { } r)
         {
             comment.Add($"residual {TensorText(program.Tensors[r])}");
         }
 
         comment.Add($"clamp [{Int(clamp.Lo)}, {Int(clamp.Hi)}]");
+        var stored = layer.Storage(out _)!;
+        // the row of per-channel constants: the one every k shares, or the k's own (rows follow the steps)
+        var channelRow = stored.Rows.Count == 1 ? "0" : "row";
+        // one k: its step as constants, no step arrays
+        var single = stored.Steps.Count(t => t is not null) == 1 ? stored.Steps.Single(t => t is not null) : null;
+        var requantWork = program.RequantWork.First(u => u.Op == op.Index);
+        comment.Add($"requantization table expanded into arena + {Int(requantWork.ArenaOffset)}, {Int(requantWork.Bytes)} B (during this call only)");
+        _kernels.Add("te_requant");
         var work = program.PackedWork.FirstOrDefault(u => u.Op == op.Index);
         var chunk = PackedCodes.Chunk(program, op);
         if (layer.IsPacked)
@@ -175,14 +188,22 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             Ref(input),
             layer.IsPacked ? $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}" : names.Layer(layer.Index, "codes"),
             layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]",
-            $"{names.Layer(layer.Index, "bias")}[{row}]",
-            $"{names.Layer(layer.Index, "mult")}[{row}]",
-            $"{names.Layer(layer.Index, "pshift")}[{row}]",
-            $"{names.Layer(layer.Index, "shift")}[{row}]",
-            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rmult")}[{row}]",
-            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rpshift")}[{row}]",
+            single is null ? row : null,
+            $"{names.Layer(layer.Index, "bias")}[{channelRow}]",
+            $"{names.Layer(layer.Index, "mult")}[{channelRow}]",
+            stored.Rows.Any(r => r.PreShift is not null) ? $"{names.Layer(layer.Index, "pshift")}[{channelRow}]" : "NULL",
+            stored.Rows.Any(r => r.Shift is not null) ? $"{names.Layer(layer.Index, "shift")}[{channelRow}]" : "NULL",
+            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rmult")}[{channelRow}]",
+            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rpshift")}[{channelRow}]",
             Int32(clamp.Lo),
             Int32(clamp.Hi),
+            single is { } s0 ? UInt(s0.BiasShift) : $"{names.Layer(layer.Index, "kshift")}[row][0]",
+            single is { } s1 ? Int32(s1.Factor) : $"{names.Layer(layer.Index, "kfactor")}[row][0]",
+            single is { } s2 ? UInt(s2.ShiftAdd) : $"{names.Layer(layer.Index, "kshift")}[row][1]",
+            single is { } s3 ? UInt(s3.PreAdd) : $"{names.Layer(layer.Index, "kshift")}[row][2]",
+            Int(layer.OutChannels),
+            $"arena + {UInt(requantWork.ArenaOffset)}",
+            UInt(requantWork.Bytes),
             residual is { } rk ? ElemKind(program.Tensors[rk]) : "TE_ELEM_NONE",
             residual is { } rd ? Ref(rd) : "NULL",
             ElemKind(output),

@@ -80,6 +80,12 @@ internal static class ProgramChecks
                     && u.ArenaOffset % 4 == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize) == 1,
                 $"op {op.Index} '{op.Name}' uses a packed layer but has no work buffer of {PackedCodes.WorkBytes(p, op)} B inside the arena");
         }
+        foreach (var op in p.Ops.Where(op => StoredRequant.WorkBytes(p, op) > 0))
+        {
+            Require(p.RequantWork.Count(u => u.Op == op.Index && u.Bytes == StoredRequant.WorkBytes(p, op) && u.ArenaOffset >= 0
+                    && u.ArenaOffset % 8 == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize) == 1,
+                $"op {op.Index} '{op.Name}' has no 8-aligned requantization work buffer of {StoredRequant.WorkBytes(p, op)} B inside the arena");
+        }
         foreach (var layer in p.Layers)
         {
             CheckLayer(p, layer, usedBy[layer.Index]);
@@ -135,6 +141,11 @@ internal static class ProgramChecks
             Require(table.PreShift.All(s => s is >= 0 and <= IntegerMath.MaxShift) && (table.ResidualPreShift ?? []).All(s => s is >= 0 and <= IntegerMath.MaxShift),
                 $"{where}, k = {k}: a pre-shift outside 0..62");
         }
+        var stored = layer.Storage(out var why);
+        Require(stored is not null, $"{where}: the tables cannot be stored ({why})");
+        Require(stored!.Mismatch(layer.Tables, layer.OutChannels) is null, $"{where}: {stored.Mismatch(layer.Tables, layer.OutChannels)}");
+        Require(stored.Rows.Count == 1 || RowBits(p, layer).Select((k, i) => stored.Steps[k - 1]!.Row == i).All(b => b),
+            $"{where}: stored rows are not one per k in ascending order");
     }
 
     /// <summary>The weight bit widths that get a table row, ascending (row i holds the i-th): the

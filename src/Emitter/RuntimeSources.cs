@@ -16,7 +16,7 @@ public sealed class RuntimeSources
     /// <summary>The public kernels, one per file (STYLE rule 8): file <c>src/NAME.c</c>, plus any
     /// <c>src/NAME_*.c</c> that holds an optimised variant of the same kernel.</summary>
     public static IReadOnlyList<string> KernelNames { get; } =
-        ["te_add", "te_avgpool", "te_conv2d", "te_dense", "te_maxpool", "te_unpack"];
+        ["te_add", "te_avgpool", "te_conv2d", "te_dense", "te_maxpool", "te_requant", "te_unpack"];
     // te_unpack: te_unpack_codes, and te_conv2d_packed / te_dense_packed in te_unpack_conv2d.c /
     // te_unpack_dense.c (weights stored below 8 bits); a folder that has it has te_conv2d and te_dense too.
 

@@ -83,9 +83,12 @@ public class DeployBitsTests
     {
         var full = Compile(WeightBits.All);
         var part = Compile([8, 4, 2]);
-        // Layer 1 (not pinned, 4 channels, no residual): 14 B per channel and k; 5 of its 8 rows go.
-        Assert.Equal(ProgramStatistics.TableBytes(full) - 5 * 4 * 14, ProgramStatistics.TableBytes(part));
-        Assert.Equal(3 * 4 * 14, ProgramStatistics.TableBytes(part.Layers[1]));
+        // Layer 1 (not pinned, 4 channels, no residual, one BatchNorm for every k): one row of
+        // constants that every k shares, and per k 7 B; 5 of its 8 steps go, the row stays.
+        var row = part.Layers[1].Stored!.Rows.Single();
+        var rowBytes = 4 * (4 + 4 + (row.PreShift is null ? 0 : 1) + (row.Shift is null ? 0 : 1));
+        Assert.Equal(ProgramStatistics.TableBytes(full) - 5 * StoredRequant.StepBytes, ProgramStatistics.TableBytes(part));
+        Assert.Equal(rowBytes + 3 * StoredRequant.StepBytes, ProgramStatistics.TableBytes(part.Layers[1]));
         Assert.Equal(ProgramStatistics.TableBytes(full.Layers[0]), ProgramStatistics.TableBytes(part.Layers[0]));
     }
 
@@ -99,7 +102,10 @@ public class DeployBitsTests
         var p = Compile([4, 2], pin: false);
         Assert.Equal([2, 4], p.DeployedBits);
         Assert.All(p.Layers, l => Assert.Equal([2, 4], l.SupportedBits));
-        Assert.Equal(2 * (4 + 4 + 3) * 14, ProgramStatistics.TableBytes(p)); // two rows per layer, 14 B per channel
+        // one shared row per layer (int32 bias and multiplier, int8 shifts unless one for the
+        // layer) and two steps
+        Assert.Equal(p.Layers.Sum(l => l.OutChannels * (8 + (l.Stored!.Rows.Single().Shift is null ? 0 : 1)) + 2 * StoredRequant.StepBytes),
+            ProgramStatistics.TableBytes(p));
     }
 
     [Theory]

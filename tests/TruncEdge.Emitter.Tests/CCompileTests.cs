@@ -165,13 +165,15 @@ public class CCompileTests(ITestOutputHelper log)
             var symbols = Tool.RunOk("nm", ["-S", "model.o"], dir).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => l.Split(' ')).Where(f => f.Length == 4)
                 .ToDictionary(f => f[3], f => Convert.ToInt64(f[1], 16), StringComparer.Ordinal);
-            var tables = symbols.Where(kv => Regex.IsMatch(kv.Key, @"^model_l\d+_(bias|mult|pshift|shift|rmult|rpshift)$")).Sum(kv => kv.Value);
+            var tables = symbols.Where(kv => Regex.IsMatch(kv.Key, @"^model_l\d+_(bias|mult|pshift|shift|rmult|rpshift|kfactor|kshift)$")).Sum(kv => kv.Value);
             Assert.Equal(p.Layers.Sum(ProgramStatistics.TableBytes), tables);
             sizes[program] = (tables, symbols.GetValueOrDefault("model_bits_row"));
         }
 
-        // Layers 1 (4 channels, 14 B per channel and k) and 2 (4 channels with a residual, 19 B) lose k = 1, 3, 5, 6, 7.
-        Assert.Equal(5 * (4 * 14 + 4 * 19), sizes["vision"].Tables - sizes["vision@2,4,8"].Tables);
+        // Layers 1 (4 channels, one row per k: int32 bias and multiplier, int8 shift, 9 B per channel)
+        // and 2 (the same with a residual multiplier and pre-shift, 14 B) lose k = 1, 3, 5, 6, 7 and
+        // their 7-byte steps.
+        Assert.Equal(5 * (4 * 9 + 4 * 14 + 2 * StoredRequant.StepBytes), sizes["vision"].Tables - sizes["vision@2,4,8"].Tables);
         Assert.Equal((0L, 8L), (sizes["vision"].Map, sizes["vision@2,4,8"].Map));
     }
 

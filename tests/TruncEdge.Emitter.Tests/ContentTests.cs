@@ -86,18 +86,28 @@ public class ContentTests
     public void TablesHaveEightRowsOrOneForAPinnedLayer()
     {
         var c = Emit.Folder(TestPrograms.Vision())["model.c"].Content;
-        Assert.Contains("static const int64_t model_l0_bias[1][4] = {", c, StringComparison.Ordinal);
+        // Stored tables (te_requant_stored): int32 biases, no pre-shift array when all are 0, a
+        // factor and three shifts per k.
+        Assert.Contains("static const int32_t model_l0_bias[1][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l1_mult[8][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int8_t model_l1_shift[8][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int32_t model_l1_kfactor[8][1] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int8_t model_l1_kshift[8][3] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l2_rmult[8][4] = {", c, StringComparison.Ordinal);
         Assert.DoesNotContain("model_l1_rmult", c, StringComparison.Ordinal);
-        Assert.Contains("static const int64_t model_l3_bias[1][3] = {", c, StringComparison.Ordinal);
-        Assert.Contains("{ /* k = 8 */\n        -1125899906842624,", c, StringComparison.Ordinal);
+        Assert.DoesNotContain("_pshift", c, StringComparison.Ordinal);
+        Assert.Contains("static const int32_t model_l3_bias[1][3] = {", c, StringComparison.Ordinal);
+        // -2^50 is stored as -2^31 times 2^19
+        Assert.Contains("{ /* k = 8 */\n        (-2147483647 - 1),", c, StringComparison.Ordinal);
+        Assert.DoesNotContain("model_l0_kshift", c, StringComparison.Ordinal); // one k: constants at the call
 
         // Pinned layers run at the constant 8 on row 0; the others at their current bits.
-        Assert.Contains("const uint32_t bits = 8u;\n        const te_requant rq = {\n            model_l0_bias[0], model_l0_mult[0], model_l0_pshift[0], model_l0_shift[0],", c, StringComparison.Ordinal);
-        Assert.Contains("const uint32_t bits = ctx->layer_bits[1];\n        const te_requant rq = {\n            model_l1_bias[bits - 1u], model_l1_mult[bits - 1u], model_l1_pshift[bits - 1u], model_l1_shift[bits - 1u],", c, StringComparison.Ordinal);
-        Assert.Contains("model_l2_rmult[bits - 1u], model_l2_rpshift[bits - 1u]", c, StringComparison.Ordinal);
+        Assert.Contains("const uint32_t bits = 8u;\n        const te_requant_stored stored = {\n            model_l0_bias[0], model_l0_mult[0], NULL, model_l0_shift[0],\n" +
+                        "            NULL, NULL, 0, 15,\n            19, 1073741824, 0, 0\n", c, StringComparison.Ordinal);
+        Assert.Contains("const uint32_t bits = ctx->layer_bits[1];\n        const uint32_t row = bits - 1u; /* the table row of these bits */\n" +
+                        "        const te_requant_stored stored = {\n            model_l1_bias[row], model_l1_mult[row], NULL, model_l1_shift[row],", c, StringComparison.Ordinal);
+        Assert.Contains("model_l1_kshift[row][0], model_l1_kfactor[row][0], model_l1_kshift[row][1], model_l1_kshift[row][2]", c, StringComparison.Ordinal);
+        Assert.Contains("model_l2_rmult[row], model_l2_rpshift[row]", c, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -105,9 +115,10 @@ public class ContentTests
     {
         var folder = Emit.Folder(TestPrograms.ByName("vision@2,4,8"));
         var (c, h) = (folder["model.c"].Content, folder["model.h"].Content);
-        Assert.Contains("static const int64_t model_l0_bias[1][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int32_t model_l0_bias[1][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l1_mult[3][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int8_t model_l1_shift[3][4] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const int8_t model_l1_kshift[3][3] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l2_rmult[3][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int8_t model_l2_rpshift[3][4] = {", c, StringComparison.Ordinal);
         var l1 = c[c.IndexOf("model_l1_bias[3][4]", StringComparison.Ordinal)..c.IndexOf("model_l1_mult[3][4]", StringComparison.Ordinal)];
@@ -115,10 +126,11 @@ public class ContentTests
 
         // k to row: 0xFF for a k that is not deployed, refused before it indexes a table.
         Assert.Contains("static const uint8_t model_bits_row[8] = { 0xFFu, 0u, 0xFFu, 1u, 0xFFu, 0xFFu, 0xFFu, 2u };", c, StringComparison.Ordinal);
-        Assert.Contains("model_l1_bias[model_bits_row[bits - 1u]], model_l1_mult[model_bits_row[bits - 1u]], model_l1_pshift[model_bits_row[bits - 1u]], model_l1_shift[model_bits_row[bits - 1u]],", c, StringComparison.Ordinal);
-        Assert.Contains("model_l2_rmult[model_bits_row[bits - 1u]], model_l2_rpshift[model_bits_row[bits - 1u]]", c, StringComparison.Ordinal);
-        Assert.Contains("model_l0_bias[0], model_l0_mult[0], model_l0_pshift[0], model_l0_shift[0],", c, StringComparison.Ordinal);
-        Assert.DoesNotContain("[bits - 1u], ", c.Replace("model_bits_row[bits - 1u]", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("const uint32_t row = model_bits_row[bits - 1u]; /* the table row of these bits */", c, StringComparison.Ordinal);
+        Assert.Contains("model_l1_bias[row], model_l1_mult[row], NULL, model_l1_shift[row],", c, StringComparison.Ordinal);
+        Assert.Contains("model_l2_rmult[row], model_l2_rpshift[row]", c, StringComparison.Ordinal);
+        Assert.Contains("model_l0_bias[0], model_l0_mult[0], NULL, model_l0_shift[0],", c, StringComparison.Ordinal);
+        Assert.DoesNotContain("[bits - 1u]", c.Replace("model_bits_row[bits - 1u]", "", StringComparison.Ordinal), StringComparison.Ordinal);
 
         // The setters and invoke refuse another k with their own status; the header says which k.
         Assert.Equal(3, Regex.Matches(c, "return TE_ERR_BITS_NOT_DEPLOYED;").Count);
@@ -155,8 +167,10 @@ public class ContentTests
         var c = Emit.Folder(p)["model.c"].Content;
         var body = c[c.IndexOf("te_status model_invoke(", StringComparison.Ordinal)..];
         var calls = Regex.Matches(body, @"status = (te_\w+)\(").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(["te_conv2d", "te_conv2d", "te_conv2d", "te_add", "te_conv2d", "te_dense"], calls);
-        Assert.Equal(p.Ops.Count, Regex.Matches(body, @"if \(status != TE_OK\) \{\n\s+return status;").Count);
+        // each Conv and Dense expands its stored table first
+        Assert.Equal(["te_requant_expand", "te_conv2d", "te_requant_expand", "te_conv2d", "te_requant_expand", "te_conv2d", "te_add",
+                      "te_requant_expand", "te_conv2d", "te_requant_expand", "te_dense"], calls);
+        Assert.Equal(calls.Count, Regex.Matches(body, @"if \(status != TE_OK\) \{\n\s+return status;").Count);
         var traces = Regex.Matches(body, @"ctx->trace\(ctx->trace_user, (\d+)u, arena \+ (\d+)u, (\d+)u\);").ToList();
         Assert.Equal(Enumerable.Range(0, p.Ops.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), traces.Select(m => m.Groups[1].Value));
         for (var i = 0; i < p.Ops.Count; i++)
@@ -167,7 +181,7 @@ public class ContentTests
         }
 
         // The stem reads the caller's input; the Int32 shortcut is an operand of the Add and a residual.
-        Assert.Contains("status = te_conv2d(&model_op0_params, input, model_l0_codes, bits, &rq, residual,", body, StringComparison.Ordinal);
+        Assert.Contains("status = te_conv2d(&model_op0_params, input, model_l0_codes, bits, rq, residual,", body, StringComparison.Ordinal);
         var sc = p.Tensors[p.Ops[1].Output].ArenaOffset.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Contains($"const te_operand b = {{ TE_ELEM_INT32, arena + {sc}u }};", body, StringComparison.Ordinal);
         Assert.Contains($"const te_operand residual = {{ TE_ELEM_INT32, arena + {sc}u }};", body, StringComparison.Ordinal);

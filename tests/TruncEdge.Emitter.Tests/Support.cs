@@ -142,6 +142,7 @@ internal static class TestRuntime
                 "te_maxpool" => "te_status te_maxpool(const te_pool_params *p, const uint8_t *input, uint8_t *output)",
                 "te_avgpool" => "te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const int32_t *multiplier, const int8_t *shift, int32_t out_max, const uint8_t *input, uint8_t *output)",
                 "te_unpack" => "te_status te_unpack_codes(const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits, uint32_t count, uint32_t first, uint32_t n, uint8_t *codes)",
+                "te_requant" => "te_status te_requant_expand(const te_requant_stored *s, int32_t channels, void *work, uint32_t work_bytes, te_requant *out)",
                 "te_add" => "te_status te_add(int32_t count, te_operand a, int32_t mult_a, te_operand b, int32_t mult_b, int32_t shift, int32_t lo, int32_t hi, uint8_t *output)",
                 _ => throw new InvalidOperationException(path),
             };

@@ -233,7 +233,7 @@ internal static class TestPrograms
 
                 tables[k - 1] = new RequantTable
                 {
-                    Bias = Enumerable.Range(0, outChannels).Select(c => c == 0 && index == 0 ? -(1L << 50) : (c - 1) * 37L * k << 18).ToArray(),
+                    Bias = Enumerable.Range(0, outChannels).Select(c => c == 0 && index == 0 ? -(1L << 50) : (c - 1) * 37L * k << 19).ToArray(), // int32 times 2^19: storable
                     Multiplier = Enumerable.Range(0, outChannels).Select(c => (1 << 18) + c * 1000 + k * 7 - (c == 1 ? 1 << 19 : 0)).ToArray(),
                     Shift = Enumerable.Range(0, outChannels).Select(c => 18 + (c + k) % 5).ToArray(),
                     PreShift = new int[outChannels],
@@ -277,7 +277,8 @@ internal static class TestPrograms
         public void Dense(string opName, int input, int output, int layer, int? residual, ClampRange clamp) =>
             Ops.Add(new DenseOp { Index = Ops.Count, Name = opName, Input = input, Output = output, Layer = layer, Residual = residual, Clamp = clamp });
 
-        /// <summary>A sequential arena plan (no reuse), every tensor 8-byte aligned.</summary>
+        /// <summary>A sequential arena plan (no reuse), every tensor 8-byte aligned, then each op's
+        /// requantization work buffer.</summary>
         public IntegerProgram Build(int input, int output)
         {
             var offset = 0;
@@ -287,7 +288,7 @@ internal static class TestPrograms
                 offset += (t.ByteSize + 7) / 8 * 8;
             }
 
-            return new IntegerProgram
+            var program = new IntegerProgram
             {
                 Name = name,
                 Tensors = Tensors,
@@ -295,9 +296,15 @@ internal static class TestPrograms
                 Ops = Ops,
                 Input = input,
                 Output = output,
-                ArenaSize = offset,
                 ArenaLowerBound = offset,
             };
+            foreach (var op in Ops.Where(op => StoredRequant.WorkBytes(program, op) > 0))
+            {
+                program.RequantWork.Add(new ScratchBlock(op.Index, StoredRequant.WorkBytes(program, op)) { ArenaOffset = offset });
+                offset += StoredRequant.WorkBytes(program, op);
+            }
+            program.ArenaSize = offset;
+            return program;
         }
     }
 }

@@ -225,9 +225,32 @@ def write_requantize(rng):
             f.write("%d %d %d %d %d %d %d %d %d %d %d\n" % (row + (e,)))
 
 
+def write_scale_multiplier(rng):
+    """te_scale_multiplier(m, factor) = round_shift(m * factor, 30): a stored multiplier at one k."""
+    mult_max = (1 << 30) - 1
+    ms = [0, 1, -1, 2, -2, mult_max, -mult_max, 1 << 29, -(1 << 29), (1 << 29) + 1, 3, -3]
+    fs = [1, 2, 3, (1 << 29), (1 << 29) + 1, (1 << 30) - 1, 1 << 30, 4210752, 4210753]
+    rows = []
+    for m in ms:
+        for f in fs:
+            rows.append((m, f))
+    # ties: m * f = odd * 2^29
+    for odd in (1, -1, 3, -3, 5, -7):
+        rows.append((odd, 1 << 29))
+        rows.append((odd << 10, 1 << 19))
+    for _ in range(200):
+        rows.append((rng.randint(-mult_max, mult_max), rng.randint(1, 1 << 30)))
+    with open("te_scale_multiplier.txt", "w", newline="\n") as f:
+        header(f, "te_scale_multiplier(m, factor) == expected: round_shift(m * factor, 30), "
+               "ties toward +infinity (|m| < 2^30, factor 1..2^30)", "m factor expected")
+        for m, fac in rows:
+            f.write("%d %d %d\n" % (m, fac, round_shift(m * fac, 30)))
+
+
 if __name__ == "__main__":
     rng = random.Random(20250611)
     write_round_shift(rng)
     write_clamp(rng)
     write_requantize(rng)
     write_floor_shift(rng)
+    write_scale_multiplier(rng)

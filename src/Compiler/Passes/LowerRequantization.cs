@@ -6,8 +6,10 @@ namespace TruncEdge.Compiler.Passes;
 
 /// <summary>
 /// Replaces every float epilogue with integers (docs/integer-semantics.md): per (layer, channel, k)
-/// a bias in accumulator units, a multiplier, a shift and, for fused residuals, a residual
-/// multiplier; per AvgPool divisor a multiplier and shift; per Add two multipliers and a shift.
+/// a bias in output units, a multiplier, a shift and, for fused residuals, a residual
+/// multiplier, stored as the emitted model keeps them (<see cref="StoredRequant"/>: once for every
+/// k when the k differ by one factor); per AvgPool divisor a multiplier and shift; per Add two
+/// multipliers and a shift.
 /// </summary>
 public sealed class LowerRequantization
 {
@@ -69,52 +71,147 @@ public sealed class LowerRequantization
     {
         // Output units per real unit.
         var q = output.Kind == ElementKind.Code ? output.MaxCode : 1.0 / output.Scale;
-        var tables = new RequantTable?[8];
-        foreach (var k in layer.Pinned ? [8] : Enumerable.Range(1, 8))
+        var bits = layer.Pinned ? new List<int> { 8 } : Enumerable.Range(1, 8).ToList();
+        foreach (var k in bits)
         {
-            var channels = layer.OutChannels;
-            var bias = new long[channels];
-            var mult = new int[channels];
-            var shift = new int[channels];
-            var pre = new int[channels];
-            var rmult = residual is null ? null : new int[channels];
-            var rpre = residual is null ? null : new int[channels];
-            for (var c = 0; c < channels; c++)
+            for (var c = 0; c < layer.OutChannels; c++)
             {
-                var a = layer.A[k - 1][c];
-                var b = layer.B[k - 1][c];
-                if (!double.IsFinite(a) || !double.IsFinite(b))
+                if (!double.IsFinite(layer.A[k - 1][c]) || !double.IsFinite(layer.B[k - 1][c]))
                     throw new DiagnosticException("TE2060", $"layer '{layer.Name}' has a non-finite scale or offset at k={k}, channel {c}", file, layer.Name);
-                // Each product gets its own full-precision multiplier at its natural shift; the final
-                // shift is the smallest of those and of the one the offset allows (|q*b| * 2^shift <= 2^61),
-                // and the other products are pre-shifted down to it. An offset of more than 2^40 codes
-                // saturates the output whatever the accumulator, so it is capped there.
-                var offset = Math.Clamp(q * b, -(double)(1L << 40), 1L << 40);
-                var main = FixedPoint.Choose(q * a)
-                    ?? throw new DiagnosticException("TE2061", $"layer '{layer.Name}' needs a requantization multiplier beyond 2^29 at k={k}, channel {c}", file, layer.Name);
-                (int[] Multipliers, int Shift)? res = residual is null ? null : FixedPoint.Choose(q * residual.Scale)
-                    ?? throw new DiagnosticException("TE2061", $"layer '{layer.Name}' needs a residual multiplier beyond 2^29 at k={k}, channel {c}", file, layer.Name);
-                var final = Math.Min(Math.Min(main.Shift, res?.Shift ?? IntegerMath.MaxShift), MaxShiftFor(offset));
-                mult[c] = main.Multipliers[0];
-                pre[c] = main.Shift - final;
-                shift[c] = final;
-                bias[c] = (long)Math.Round(offset * Math.ScaleB(1.0, final), MidpointRounding.AwayFromZero);
-                if (res is { } rv)
-                {
-                    rmult![c] = rv.Multipliers[0];
-                    rpre![c] = rv.Shift - final;
-                }
             }
-            tables[k - 1] = new RequantTable
-            {
-                Bias = bias, Multiplier = mult, PreShift = pre, Shift = shift, ResidualMultiplier = rmult, ResidualPreShift = rpre,
-            };
         }
+
+        var stored = Shared(layer, bits, q, residual, file) ?? PerBits(layer, bits, q, residual, file);
         return new WeightLayer
         {
             Index = layer.Index, Name = layer.Name, Codes = layer.Codes, OutChannels = layer.OutChannels,
-            Pinned = layer.Pinned, Tables = tables, MeanAbs = layer.MeanAbs,
+            Pinned = layer.Pinned, Tables = Enumerable.Range(1, 8).Select(stored.Expand).ToArray(), Stored = stored,
+            MeanAbs = layer.MeanAbs,
         };
+    }
+
+    /// <summary>One row per k, each chosen for its own k.</summary>
+    private static StoredRequant PerBits(DraftLayer layer, List<int> bits, double q, ProgramTensor? residual, string file)
+    {
+        var rows = new List<RequantRow>();
+        var steps = new RequantStep?[8];
+        foreach (var k in bits)
+        {
+            var r = Row(layer, k, q, residual, file);
+            steps[k - 1] = new RequantStep(rows.Count, IntegerMath.FactorOne, r.BiasShift, r.LayerShift, 0);
+            rows.Add(r.Row);
+        }
+        return new StoredRequant { Rows = rows, Steps = steps };
+    }
+
+    /// <summary>
+    /// One row for every k when the layer's float epilogues differ between k by one real factor
+    /// r_k (A[k][c] = r_k * A[ref][c], B[k][c] = B[ref][c]: a BatchNorm shared by all k, so only the
+    /// weight scale E / (2^k - 1) changes); null otherwise. The row is chosen at ref, the k with the
+    /// largest factors (so r_k &lt;= 1); each k gets the factor round(r_k * 2^(30 + e)) in
+    /// [2^29, 2^30] and adds e to the shifts (the pre-shifts with a residual, whose scale is the
+    /// output's), which keeps its multipliers at full precision.
+    /// </summary>
+    private static StoredRequant? Shared(DraftLayer layer, List<int> bits, double q, ProgramTensor? residual, string file)
+    {
+        var channels = layer.OutChannels;
+        var reference = bits.MaxBy(k => layer.A[k - 1].Max(Math.Abs));
+        var a0 = layer.A[reference - 1];
+        var top = Enumerable.Range(0, channels).MaxBy(c => Math.Abs(a0[c]));
+        if (a0[top] == 0) return null;
+        var ratios = new Dictionary<int, double>();
+        foreach (var k in bits)
+        {
+            var ratio = layer.A[k - 1][top] / a0[top];
+            if (!(ratio > 0 && ratio <= 1)) return null;
+            for (var c = 0; c < channels; c++)
+            {
+                var (a, b, b0) = (layer.A[k - 1][c], layer.B[k - 1][c], layer.B[reference - 1][c]);
+                if (Math.Abs(a - ratio * a0[c]) > 1e-12 * Math.Abs(a0[top]) || Math.Abs(b - b0) > 1e-12 * Math.Max(1.0, Math.Abs(b0)))
+                    return null;
+            }
+            ratios[k] = ratio;
+        }
+
+        var r = Row(layer, reference, q, residual, file);
+        var shifts = r.Row.Shift ?? Enumerable.Repeat(r.LayerShift, channels).ToArray();
+        var pres = r.Row.PreShift ?? new int[channels];
+        // Room to scale each k's multipliers back up: shifts stay within 62, biases within 2^61.
+        var room = residual is null
+            ? Math.Min(IntegerMath.MaxShift - shifts.Max(), Enumerable.Range(0, channels).Min(c => BiasRoom(r.Row.Bias[c], r.BiasShift)))
+            : IntegerMath.MaxShift - pres.Max();
+        var steps = new RequantStep?[8];
+        foreach (var k in bits)
+        {
+            var e = 0;
+            while (e < room && ratios[k] * Math.ScaleB(1.0, e + 1) <= 1.0) e++;
+            var factor = (int)Math.Min(IntegerMath.FactorOne, Math.Round(ratios[k] * Math.ScaleB(1.0, 30 + e), MidpointRounding.AwayFromZero));
+            if (factor < 1 << 20) return null; // would lose more than 10 bits of every multiplier
+            steps[k - 1] = residual is null
+                ? new RequantStep(0, factor, r.BiasShift + e, r.LayerShift + e, 0)
+                : new RequantStep(0, factor, r.BiasShift, r.LayerShift, e);
+        }
+        return new StoredRequant { Rows = [r.Row], Steps = steps };
+    }
+
+    /// <summary>How far a stored bias can shift further left and stay within 2^61.</summary>
+    private static int BiasRoom(int bias, int shift)
+    {
+        var room = 0;
+        while (shift + room < IntegerMath.MaxShift && Math.Abs((double)bias) * Math.ScaleB(1.0, shift + room + 1) <= IntegerMath.BiasLimit) room++;
+        return room;
+    }
+
+    /// <summary>A row chosen at k: per channel a multiplier, pre-shift and shift (or one shift for
+    /// the layer, <c>LayerShift</c>), the biases as int32 times 2^BiasShift.</summary>
+    private static (RequantRow Row, int BiasShift, int LayerShift) Row(DraftLayer layer, int k, double q, ProgramTensor? residual, string file)
+    {
+        var channels = layer.OutChannels;
+        // Each product gets its own full-precision multiplier at its natural shift; the final shift
+        // is the smallest of those and of the one the offset allows (|q*b| * 2^shift <= 2^61), and the
+        // other products are pre-shifted down to it. An offset of more than 2^40 codes saturates the
+        // output whatever the accumulator, so it is capped there.
+        var offsets = new double[channels];
+        var mains = new (int[] Multipliers, int Shift)[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            offsets[c] = Math.Clamp(q * layer.B[k - 1][c], -(double)(1L << 40), 1L << 40);
+            mains[c] = FixedPoint.Choose(q * layer.A[k - 1][c])
+                ?? throw new DiagnosticException("TE2061", $"layer '{layer.Name}' needs a requantization multiplier beyond 2^29 at k={k}, channel {c}", file, layer.Name);
+        }
+        (int[] Multipliers, int Shift)? res = residual is null ? null : FixedPoint.Choose(q * residual.Scale)
+            ?? throw new DiagnosticException("TE2061", $"layer '{layer.Name}' needs a residual multiplier beyond 2^29 at k={k}", file, layer.Name);
+        var natural = Enumerable.Range(0, channels)
+            .Select(c => Math.Min(Math.Min(mains[c].Shift, res?.Shift ?? IntegerMath.MaxShift), MaxShiftFor(offsets[c]))).ToArray();
+
+        // One shift for the whole layer when it costs no channel more than 4 bits of its
+        // multiplier (at least 25 remain): no shift array in flash. Not with a residual, whose
+        // pre-shifts follow each channel's shift.
+        var layerShift = residual is null && natural.Max() - natural.Min() <= 4 ? natural.Min() : 0;
+        var final = layerShift > 0 ? Enumerable.Repeat(layerShift, channels).ToArray() : natural;
+        var mult = new int[channels];
+        var pre = new int[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            if (layerShift > 0)
+                mult[c] = FixedPoint.RoundSaturate(q * layer.A[k - 1][c] * Math.ScaleB(1.0, layerShift), IntegerMath.MultiplierLimit - 1);
+            else
+            {
+                mult[c] = mains[c].Multipliers[0];
+                pre[c] = mains[c].Shift - final[c];
+            }
+        }
+
+        // Biases: int32 times 2^L, L the smallest that fits every channel.
+        var biasShift = 0;
+        while (Enumerable.Range(0, channels).Any(c => Math.Abs(Math.Round(offsets[c] * Math.ScaleB(1.0, final[c] - biasShift), MidpointRounding.AwayFromZero)) > int.MaxValue))
+            biasShift++;
+        var bias = Enumerable.Range(0, channels)
+            .Select(c => (int)Math.Round(offsets[c] * Math.ScaleB(1.0, final[c] - biasShift), MidpointRounding.AwayFromZero)).ToArray();
+        var row = new RequantRow(bias, mult, pre.All(p => p == 0) ? null : pre, layerShift > 0 ? null : final,
+            res is { } rv ? Enumerable.Repeat(rv.Multipliers[0], channels).ToArray() : null,
+            res is { } rs ? final.Select(f => rs.Shift - f).ToArray() : null);
+        return (row, biasShift, layerShift);
     }
 
     /// <summary>The largest shift that keeps |offset| * 2^shift within the bias limit.</summary>

@@ -33,16 +33,25 @@ public sealed class PlanArena
             .Select(i => arena.Where(t => first[t.Id] <= i && i <= last[t.Id]).Sum(t => t.ByteSize))
             .DefaultIfEmpty(0).Max();
 
-        // Per op, alive during its call only: the work buffer of a packed layer (its unpacked codes) at the lowest
-        // offset that fits, then kernel scratch in the largest gap left, up to what the kernel
+        // Per op, alive during its call only: the expanded requantization table of a Conv or Dense
+        // and the work buffer of a packed layer (its unpacked codes), each at the lowest offset
+        // that fits, then kernel scratch in the largest gap left, up to what the kernel
         // can use; the arena grows only where the gap is below what the kernel would otherwise
         // take on the stack (KernelScratch.MinBytes).
         program.Scratch.Clear();
         program.PackedWork.Clear();
+        program.RequantWork.Clear();
         foreach (var op in program.Ops)
         {
             var live = arena.Where(t => first[t.Id] <= op.Index && op.Index <= last[t.Id])
                 .Select(t => (t.ArenaOffset, t.ByteSize)).ToList();
+            if (StoredRequant.WorkBytes(program, op) is > 0 and var tables)
+            {
+                var buffer = new ScratchBlock(op.Index, tables) { ArenaOffset = LowestFit(live, tables) };
+                program.RequantWork.Add(buffer);
+                live.Add((buffer.ArenaOffset, buffer.Bytes));
+                size = Math.Max(size, Align(buffer.ArenaOffset + buffer.Bytes));
+            }
             if (PackedCodes.WorkBytes(program, op) is > 0 and var codes)
             {
                 var buffer = new ScratchBlock(op.Index, codes) { ArenaOffset = LowestFit(live, codes) };

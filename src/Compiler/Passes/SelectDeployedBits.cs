@@ -21,6 +21,7 @@ public sealed class SelectDeployedBits
             {
                 if (!bits.Contains(k)) layer.Tables[k - 1] = null;
             }
+            layer.Stored = layer.Stored?.Keep(bits);
         }
         program.DeployedBits = bits;
     }

@@ -60,17 +60,12 @@ public sealed class VerifyProgram
                 foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
                     Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, null, $"tensors {a.Id} and {b.Id} overlap while both alive");
             }
-            Check(p.PackedWork.Select(u => u.Op).SequenceEqual(p.Ops.Where(op => PackedCodes.WorkBytes(p, op) > 0).Select(op => op.Index)),
-                null, "one work buffer for each op of a packed layer");
+            CheckWork(p, p.PackedWork, op => PackedCodes.WorkBytes(p, op), "packed work", arena, first, last);
+            CheckWork(p, p.RequantWork, op => StoredRequant.WorkBytes(p, op), "requantization work", arena, first, last);
             foreach (var u in p.PackedWork)
             {
-                var op = p.Ops[u.Op];
-                Check(u.Bytes == PackedCodes.WorkBytes(p, op), op, "packed work size");
-                Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, "packed work placement");
-                foreach (var t in arena.Where(t => first[t.Id] <= u.Op && u.Op <= last[t.Id]))
-                    Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"packed work overlaps tensor {t.Id}");
-                foreach (var s in p.Scratch.Where(s => s.Op == u.Op))
-                    Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, op, "packed work overlaps the kernel scratch");
+                foreach (var r in p.RequantWork.Where(r => r.Op == u.Op))
+                    Check(r.ArenaOffset + r.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= r.ArenaOffset, p.Ops[u.Op], "packed work overlaps the requantization work");
             }
             foreach (var s in p.Scratch)
             {
@@ -80,6 +75,24 @@ public sealed class VerifyProgram
                 foreach (var t in arena.Where(t => first[t.Id] <= s.Op && s.Op <= last[t.Id]))
                     Check(t.ArenaOffset + t.ByteSize <= s.ArenaOffset || s.ArenaOffset + s.Bytes <= t.ArenaOffset, op, $"scratch overlaps tensor {t.Id}");
             }
+        }
+    }
+
+    /// <summary>One block for each op that needs <paramref name="bytes"/> &gt; 0, of that size, inside the
+    /// arena, overlapping no tensor alive at the op and not its kernel scratch.</summary>
+    private static void CheckWork(IntegerProgram p, List<ScratchBlock> blocks, Func<ProgramOp, int> bytes, string what,
+        List<ProgramTensor> arena, int[] first, int[] last)
+    {
+        Check(blocks.Select(u => u.Op).SequenceEqual(p.Ops.Where(op => bytes(op) > 0).Select(op => op.Index)), null, $"one {what} buffer for each op that needs one");
+        foreach (var u in blocks)
+        {
+            var op = p.Ops[u.Op];
+            Check(u.Bytes == bytes(op), op, $"{what} size");
+            Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, $"{what} placement");
+            foreach (var t in arena.Where(t => first[t.Id] <= u.Op && u.Op <= last[t.Id]))
+                Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"{what} overlaps tensor {t.Id}");
+            foreach (var s in p.Scratch.Where(s => s.Op == u.Op))
+                Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, op, $"{what} overlaps the kernel scratch");
         }
     }
 
@@ -100,6 +113,9 @@ public sealed class VerifyProgram
             Check(t.Multiplier.All(m => Math.Abs(m) < IntegerMath.MultiplierLimit), op, "multiplier range");
             Check(t.Bias.All(b => Math.Abs(b) <= IntegerMath.BiasLimit), op, "bias range");
         }
+        var stored = layer.Storage(out var why);
+        Check(stored is not null, op, $"storable tables ({why})");
+        Check(stored!.Mismatch(layer.Tables, outChannels) is null, op, $"stored tables: {stored.Mismatch(layer.Tables, outChannels)}");
     }
 
     private static void Check(bool ok, ProgramOp? op, string what)

@@ -33,6 +33,13 @@ public static class IntegerMath
     /// <summary>The odd signed weight level s = 2q - (2^k - 1) in [-(2^k-1), 2^k-1].</summary>
     public static int SignedLevel(byte code8, int k) => 2 * (code8 >> (8 - k)) - ((1 << k) - 1);
 
+    /// <summary>The factor that leaves a stored multiplier as it is (<see cref="ScaleMultiplier"/>).</summary>
+    public const int FactorOne = 1 << 30;
+
+    /// <summary>A stored multiplier at one weight bit width: RoundShift(m * factor, 30), factor in
+    /// 1..2^30 (te_scale_multiplier; <see cref="StoredRequant"/>).</summary>
+    public static int ScaleMultiplier(int m, int factor) => (int)RoundShift((long)m * factor, 30);
+
     /// <summary>
     /// The epilogue of Conv and Dense:
     /// clamp(RoundShift(FloorShift(acc * mult, pre) + FloorShift(residual * resMult, resPre) + bias, shift), lo, hi).

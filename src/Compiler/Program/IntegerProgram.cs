@@ -22,6 +22,10 @@ public sealed class IntegerProgram
     /// <summary>The arena buffer each op of a packed layer (<see cref="WeightLayer.IsPacked"/>)
     /// unpacks its codes into before its kernel call, in op order (planned with the tensors).</summary>
     public List<ScratchBlock> PackedWork { get; } = [];
+    /// <summary>The arena buffer each Conv and Dense op expands its layer's stored tables into
+    /// (te_requant_expand, <see cref="StoredRequant.WorkBytes(int)"/>) before its kernel call, in op
+    /// order (planned with the tensors).</summary>
+    public List<ScratchBlock> RequantWork { get; } = [];
     /// <summary>The weight bit widths k the Program carries tables for, ascending (default 1..8;
     /// `--deploy-bits`, pass SelectDeployedBits). A layer that is not pinned has a table for
     /// exactly these k; a pinned layer for k = 8 only.</summary>

@@ -87,6 +87,14 @@ public sealed record AvgPoolOp : ProgramOp
     public required int[] Multiplier { get; init; }
     public required int[] Shift { get; init; }
 
+    /// <summary>Whether every window divides by its full size: padding counts, or no window is
+    /// ever cut short by the edges of <paramref name="input"/>. The emitted model then stores the
+    /// one entry of that size (te_avgpool with count_include_pad).</summary>
+    public bool DividesByFullWindow(TensorShape input, TensorShape output) =>
+        CountIncludePad || (PadTop == 0 && PadLeft == 0 &&
+                            (output.Height - 1) * StrideH + KernelH <= input.Height &&
+                            (output.Width - 1) * StrideW + KernelW <= input.Width);
+
     public override IReadOnlyList<int> Inputs => [Input];
     public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
 }

@@ -18,20 +18,19 @@ public static class ProgramStatistics
             DenseOp d => new OpStatistics(op.Index, "dense", op.Name, input, output, (long)input.Size * output.Size,
                 p.Layers[d.Layer].StoredBytes, TableBytes(p.Layers[d.Layer]), d.Layer, p.Layers[d.Layer].Pinned),
             MaxPoolOp => new OpStatistics(op.Index, "maxpool", op.Name, input, output, 0, 0, 0, null, false),
-            AvgPoolOp a => new OpStatistics(op.Index, "avgpool", op.Name, input, output, 0, 0, a.Multiplier.Length * 5, null, false),
+            AvgPoolOp a => new OpStatistics(op.Index, "avgpool", op.Name, input, output, 0, 0,
+                (a.DividesByFullWindow(input, output) ? 1 : a.Multiplier.Length) * 5, null, false),
             AddOp => new OpStatistics(op.Index, "add", op.Name, input, output, 0, 0, 12, null, false),
             _ => throw new InvalidOperationException(op.GetType().Name),
         };
     }).ToList();
 
-    /// <summary>Flash of the requantization tables per channel and k the layer carries (the deployed k,
-    /// or 8 for a pinned layer): bias (int64), multiplier (int32),
-    /// pre-shift and shift (int8), and for residual layers a residual multiplier (int32) and pre-shift (int8).</summary>
-    public static int TableBytes(WeightLayer layer)
-    {
-        var perChannel = 8 + 4 + 1 + 1 + (layer.Tables.FirstOrDefault(t => t is not null)?.ResidualMultiplier is null ? 0 : 5);
-        return layer.SupportedBits.Count() * layer.OutChannels * perChannel;
-    }
+    /// <summary>Flash of the requantization tables as the emitted model stores them for the k the layer
+    /// carries (<see cref="StoredRequant.Bytes"/>: per row and channel an int32 bias and
+    /// multiplier, int8 pre-shifts and shifts unless all 0 or one for the layer, a residual
+    /// multiplier and pre-shift; per k 7 bytes).</summary>
+    public static int TableBytes(WeightLayer layer) =>
+        (layer.Storage(out var why) ?? throw new InvalidOperationException($"layer {layer.Name}: {why}")).Bytes;
 
     public static long TotalMacs(IntegerProgram p) => PerOp(p).Sum(s => s.Macs);
     /// <summary>Flash of the stored weight codes: a byte a weight, or the packed words of layers

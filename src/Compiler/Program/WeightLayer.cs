@@ -18,6 +18,10 @@ public sealed class WeightLayer
     public required bool Pinned { get; init; }
     /// <summary>Tables indexed by k - 1 (k = 1..8); a pinned layer has only index 7 set.</summary>
     public required RequantTable?[] Tables { get; init; }
+    /// <summary>How the emitted model stores <see cref="Tables"/> (set by LowerRequantization; it
+    /// must expand to them exactly). Null for Programs built without it: then one row per k
+    /// (<see cref="StoredRequant.PerBits"/>).</summary>
+    public StoredRequant? Stored { get; set; }
     /// <summary>Mean |latent weight| (TRUNCQUANT.md section 2), kept for reports.</summary>
     public required double MeanAbs { get; init; }
     /// <summary>Bits of each code the emitted model stores (1..8; pass StoreWeightBits): below 8
@@ -30,6 +34,13 @@ public sealed class WeightLayer
 
     public int WeightsPerChannel => Codes.Length / OutChannels;
     public IEnumerable<int> SupportedBits => Enumerable.Range(1, 8).Where(k => Tables[k - 1] is not null);
+    /// <summary><see cref="Stored"/>, or one row per k; null with the reason when a bias is not storable.</summary>
+    public StoredRequant? Storage(out string? why)
+    {
+        why = null;
+        return Stored ?? StoredRequant.PerBits(Tables, out why);
+    }
+
     public RequantTable TableFor(int k) => Tables[k - 1]
         ?? throw new InvalidOperationException($"layer {Name} has no table for k={k}");
 }

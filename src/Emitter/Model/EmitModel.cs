@@ -101,13 +101,14 @@ internal sealed record OpBlock(
     string Output,
     string OutputBytes);
 
-/// <summary>te_conv2d or te_dense: Geometry is the arguments before the input pointer.</summary>
+/// <summary>te_conv2d or te_dense after te_requant_expand: Geometry is the arguments before the input pointer.</summary>
 internal sealed record WeightedCall(
     string Kernel,
     string Geometry,
     string Input,
     string Codes,
     string Bits,
+    string? Row,
     string Bias,
     string Multiplier,
     string PreShift,
@@ -116,6 +117,13 @@ internal sealed record WeightedCall(
     string ResidualPreShift,
     string Lo,
     string Hi,
+    string BiasShift,
+    string Factor,
+    string ShiftAdd,
+    string PreAdd,
+    string Channels,
+    string RequantWork,
+    string RequantWorkBytes,
     string ResidualKind,
     string ResidualData,
     string OutputKind,

@@ -25,25 +25,21 @@ static const uint8_t model_layer_pinned[MODEL_LAYER_COUNT] = { 1, 0 };
  * Layer 0 "conv": conv2d 3x3, pinned at 8 bits (one table row, k = 8)
  * codes [2][3][3][1] (out channel, kernel h, kernel w, in channel / groups)
  * input 4x4x1, output 4x4x2, 288 MACs per inference
- * flash: 18 B codes + 28 B tables = 46 B; mean |w| 0.0625
+ * flash: 18 B codes + 18 B tables = 36 B; mean |w| 0.0625
+ * requantization: one row of constants, expanded before each call (te_requant_expand)
  */
 static const uint8_t model_l0_codes[18] = {
      11,  48,  85, 122, 159, 196, 233,  14,  51,  88, 125, 162, 199, 236,  17,  54,
      91, 128
 };
-static const int64_t model_l0_bias[1][2] = {
+static const int32_t model_l0_bias[1][2] = {
     { /* k = 8 */
-        -1125899906842624,                 0
+        (-2147483647 - 1),                 0
     }
 };
 static const int32_t model_l0_mult[1][2] = {
     { /* k = 8 */
          262200, -261088
-    }
-};
-static const int8_t model_l0_pshift[1][2] = {
-    { /* k = 8 */
-        0, 0
     }
 };
 static const int8_t model_l0_shift[1][2] = {
@@ -56,7 +52,8 @@ static const int8_t model_l0_shift[1][2] = {
  * Layer 1 "fc": dense 32 -> 3, weight bits 1..8 (table row k - 1)
  * codes [3][32] (out feature, in feature in HWC order)
  * input 4x4x2, output 1x1x3, 96 MACs per inference
- * flash: 96 B codes + 336 B tables = 432 B; mean |w| 0.078125
+ * flash: 96 B codes + 272 B tables = 368 B; mean |w| 0.078125
+ * requantization: one row of constants per k, expanded before each call (te_requant_expand)
  */
 static const uint8_t model_l1_codes[96] = {
     112, 149, 186, 223,   4,  41,  78, 115, 152, 189, 226,   7,  44,  81, 118, 155,
@@ -66,30 +63,30 @@ static const uint8_t model_l1_codes[96] = {
     176, 213, 250,  31,  68, 105, 142, 179, 216, 253,  34,  71, 108, 145, 182, 219,
       0,  37,  74, 111, 148, 185, 222,   3,  40,  77, 114, 151, 188, 225,   6,  43
 };
-static const int64_t model_l1_bias[8][3] = {
+static const int32_t model_l1_bias[8][3] = {
     { /* k = 1 */
-         -9699328,         0,   9699328
+         -19398656,          0,   19398656
     },
     { /* k = 2 */
-        -19398656,         0,  19398656
+         -38797312,          0,   38797312
     },
     { /* k = 3 */
-        -29097984,         0,  29097984
+         -58195968,          0,   58195968
     },
     { /* k = 4 */
-        -38797312,         0,  38797312
+         -77594624,          0,   77594624
     },
     { /* k = 5 */
-        -48496640,         0,  48496640
+         -96993280,          0,   96993280
     },
     { /* k = 6 */
-        -58195968,         0,  58195968
+        -116391936,          0,  116391936
     },
     { /* k = 7 */
-        -67895296,         0,  67895296
+        -135790592,          0,  135790592
     },
     { /* k = 8 */
-        -77594624,         0,  77594624
+        -155189248,          0,  155189248
     }
 };
 static const int32_t model_l1_mult[8][3] = {
@@ -118,32 +115,6 @@ static const int32_t model_l1_mult[8][3] = {
          262200, -261088,  264200
     }
 };
-static const int8_t model_l1_pshift[8][3] = {
-    { /* k = 1 */
-        0, 0, 0
-    },
-    { /* k = 2 */
-        0, 0, 0
-    },
-    { /* k = 3 */
-        0, 0, 0
-    },
-    { /* k = 4 */
-        0, 0, 0
-    },
-    { /* k = 5 */
-        0, 0, 0
-    },
-    { /* k = 6 */
-        0, 0, 0
-    },
-    { /* k = 7 */
-        0, 0, 0
-    },
-    { /* k = 8 */
-        0, 0, 0
-    }
-};
 static const int8_t model_l1_shift[8][3] = {
     { /* k = 1 */
         19, 20, 21
@@ -168,6 +139,58 @@ static const int8_t model_l1_shift[8][3] = {
     },
     { /* k = 8 */
         21, 22, 18
+    }
+};
+static const int32_t model_l1_kfactor[8][1] = {
+    { /* k = 1 */
+        1073741824
+    },
+    { /* k = 2 */
+        1073741824
+    },
+    { /* k = 3 */
+        1073741824
+    },
+    { /* k = 4 */
+        1073741824
+    },
+    { /* k = 5 */
+        1073741824
+    },
+    { /* k = 6 */
+        1073741824
+    },
+    { /* k = 7 */
+        1073741824
+    },
+    { /* k = 8 */
+        1073741824
+    }
+};
+static const uint8_t model_l1_kshift[8][3] = {
+    { /* k = 1 */
+        0, 0, 0
+    },
+    { /* k = 2 */
+        0, 0, 0
+    },
+    { /* k = 3 */
+        0, 0, 0
+    },
+    { /* k = 4 */
+        0, 0, 0
+    },
+    { /* k = 5 */
+        0, 0, 0
+    },
+    { /* k = 6 */
+        0, 0, 0
+    },
+    { /* k = 7 */
+        0, 0, 0
+    },
+    { /* k = 8 */
+        0, 0, 0
     }
 };
 
@@ -314,15 +337,22 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
      * out t1 "conv_out" 4x4x2 2-bit codes, arena + 0, 32 B
      * kernel 3x3, stride 1x1, pad top 1 left 1, groups 1; 288 MACs
      * clamp [0, 3]
+     * requantization table expanded into arena + 48, 96 B (during this call only)
      */
     {
         const uint32_t bits = 8u;
-        const te_requant rq = {
-            model_l0_bias[0], model_l0_mult[0], model_l0_pshift[0], model_l0_shift[0],
-            NULL, NULL, 0, 3
+        const te_requant_stored stored = {
+            model_l0_bias[0], model_l0_mult[0], NULL, model_l0_shift[0],
+            NULL, NULL, 0, 3,
+            1073741824, 19u, 0u, 0u
         };
         const te_operand residual = { TE_ELEM_NONE, NULL };
-        status = te_conv2d(&model_op0_params, input, model_l0_codes, bits, &rq, residual,
+        const te_requant *rq;
+        status = te_requant_expand(&stored, 2, arena + 48u, 96u, &rq);
+        if (status != TE_OK) {
+            return status;
+        }
+        status = te_conv2d(&model_op0_params, input, model_l0_codes, bits, rq, residual,
                             TE_ELEM_CODE, arena + 0u, NULL);
         if (status != TE_OK) {
             return status;
@@ -338,15 +368,23 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
      * out t2 "logits" 1x1x3 int32 (scale 0.5), arena + 32, 12 B
      * 32 -> 3 features; 96 MACs
      * clamp [-2147483648, 2147483647]
+     * requantization table expanded into arena + 144, 112 B (during this call only)
      */
     {
         const uint32_t bits = ctx->layer_bits[1];
-        const te_requant rq = {
-            model_l1_bias[bits - 1u], model_l1_mult[bits - 1u], model_l1_pshift[bits - 1u], model_l1_shift[bits - 1u],
-            NULL, NULL, (-2147483647 - 1), 2147483647
+        const uint32_t row = bits - 1u; /* the table row of these bits */
+        const te_requant_stored stored = {
+            model_l1_bias[row], model_l1_mult[row], NULL, model_l1_shift[row],
+            NULL, NULL, (-2147483647 - 1), 2147483647,
+            model_l1_kfactor[row][0], model_l1_kshift[row][0], model_l1_kshift[row][1], model_l1_kshift[row][2]
         };
         const te_operand residual = { TE_ELEM_NONE, NULL };
-        status = te_dense(32, 3, arena + 0u, model_l1_codes, bits, &rq, residual,
+        const te_requant *rq;
+        status = te_requant_expand(&stored, 3, arena + 144u, 112u, &rq);
+        if (status != TE_OK) {
+            return status;
+        }
+        status = te_dense(32, 3, arena + 0u, model_l1_codes, bits, rq, residual,
                             TE_ELEM_INT32, arena + 32u);
         if (status != TE_OK) {
             return status;

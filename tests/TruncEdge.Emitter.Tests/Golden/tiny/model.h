@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 /* Bytes of working memory model_invoke needs; the arena must be aligned to TE_ARENA_ALIGNMENT. */
-#define MODEL_ARENA_SIZE 48u
+#define MODEL_ARENA_SIZE 256u
 
 /* Input: HEIGHT x WIDTH x CHANNELS uint8 codes in HWC order, real value code / 255. */
 #define MODEL_INPUT_HEIGHT 4u
