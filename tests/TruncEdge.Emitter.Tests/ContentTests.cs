@@ -92,7 +92,7 @@ public class ContentTests
         Assert.Contains("static const int32_t model_l1_mult[8][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int8_t model_l1_shift[8][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l1_kfactor[8][1] = {", c, StringComparison.Ordinal);
-        Assert.Contains("static const int8_t model_l1_kshift[8][3] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const uint8_t model_l1_kshift[8][3] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l2_rmult[8][4] = {", c, StringComparison.Ordinal);
         Assert.DoesNotContain("model_l1_rmult", c, StringComparison.Ordinal);
         Assert.DoesNotContain("_pshift", c, StringComparison.Ordinal);
@@ -103,10 +103,10 @@ public class ContentTests
 
         // Pinned layers run at the constant 8 on row 0; the others at their current bits.
         Assert.Contains("const uint32_t bits = 8u;\n        const te_requant_stored stored = {\n            model_l0_bias[0], model_l0_mult[0], NULL, model_l0_shift[0],\n" +
-                        "            NULL, NULL, 0, 15,\n            19, 1073741824, 0, 0\n", c, StringComparison.Ordinal);
+                        "            NULL, NULL, 0, 15,\n            1073741824, 19u, 0u, 0u\n", c, StringComparison.Ordinal);
         Assert.Contains("const uint32_t bits = ctx->layer_bits[1];\n        const uint32_t row = bits - 1u; /* the table row of these bits */\n" +
                         "        const te_requant_stored stored = {\n            model_l1_bias[row], model_l1_mult[row], NULL, model_l1_shift[row],", c, StringComparison.Ordinal);
-        Assert.Contains("model_l1_kshift[row][0], model_l1_kfactor[row][0], model_l1_kshift[row][1], model_l1_kshift[row][2]", c, StringComparison.Ordinal);
+        Assert.Contains("model_l1_kfactor[row][0], model_l1_kshift[row][0], model_l1_kshift[row][1], model_l1_kshift[row][2]", c, StringComparison.Ordinal);
         Assert.Contains("model_l2_rmult[row], model_l2_rpshift[row]", c, StringComparison.Ordinal);
     }
 
@@ -118,7 +118,7 @@ public class ContentTests
         Assert.Contains("static const int32_t model_l0_bias[1][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l1_mult[3][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int8_t model_l1_shift[3][4] = {", c, StringComparison.Ordinal);
-        Assert.Contains("static const int8_t model_l1_kshift[3][3] = {", c, StringComparison.Ordinal);
+        Assert.Contains("static const uint8_t model_l1_kshift[3][3] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int32_t model_l2_rmult[3][4] = {", c, StringComparison.Ordinal);
         Assert.Contains("static const int8_t model_l2_rpshift[3][4] = {", c, StringComparison.Ordinal);
         var l1 = c[c.IndexOf("model_l1_bias[3][4]", StringComparison.Ordinal)..c.IndexOf("model_l1_mult[3][4]", StringComparison.Ordinal)];
