@@ -211,12 +211,50 @@ te_status te_conv2d(const te_conv_params *p, const uint8_t *input, const uint8_t
                     te_elem output_kind, void *output, const te_scratch *scratch);
 
 /*
+ * The variants te_conv2d chooses from, each in its own file, with te_conv2d's arguments and
+ * results; the generated model calls the one its layer needs, so that a firmware links only the
+ * variants it uses. Each returns TE_ERR_BAD_PARAMS for a call outside its class:
+ *   te_conv2d_block      groups == 1, scratch (not NULL) of at least
+ *                        te_conv2d_min_scratch_bytes(p) bytes; the fastest form the scratch
+ *                        holds (up to te_conv2d_scratch_bytes(p) bytes pay).
+ *   te_conv2d_depthwise  groups == in.channels > 1 (a depth multiplier out / in >= 1); scratch
+ *                        is not used (may be NULL).
+ *   te_conv2d_grouped    any groups, the plain form the others must agree with (slow); scratch
+ *                        is not used.
+ */
+te_status te_conv2d_block(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
+                          uint32_t weight_bits, const te_requant *rq, te_operand residual,
+                          te_elem output_kind, void *output, const te_scratch *scratch);
+te_status te_conv2d_depthwise(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
+                              uint32_t weight_bits, const te_requant *rq, te_operand residual,
+                              te_elem output_kind, void *output, const te_scratch *scratch);
+te_status te_conv2d_grouped(const te_conv_params *p, const uint8_t *input, const uint8_t *codes,
+                            uint32_t weight_bits, const te_requant *rq, te_operand residual,
+                            te_elem output_kind, void *output, const te_scratch *scratch);
+
+/* The least scratch te_conv2d_block accepts for p: one block of its forms (0 unless groups == 1). */
+uint32_t te_conv2d_min_scratch_bytes(const te_conv_params *p);
+
+/* te_conv2d or one of its variants (te_conv2d_packed calls it on the unpacked codes). */
+typedef te_status (*te_conv2d_fn)(const te_conv_params *p, const uint8_t *input,
+                                  const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
+                                  te_operand residual, te_elem output_kind, void *output,
+                                  const te_scratch *scratch);
+
+/*
  * Fully connected: out[o] over in_features uint8 codes; codes layout [out_features][in_features].
  * Residual and output as for te_conv2d (residual has out_features elements).
  */
 te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *input,
                    const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
                    te_operand residual, te_elem output_kind, void *output);
+
+/* te_dense for at most 1024 in_features (TE_ERR_BAD_PARAMS beyond), which the generated model
+ * calls for such layers: with ARM DSP the inputs are split into 16-bit lanes once (2 KB of
+ * stack), elsewhere it is te_dense's form. */
+te_status te_dense_lanes(int32_t in_features, int32_t out_features, const uint8_t *input,
+                         const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
+                         te_operand residual, te_elem output_kind, void *output);
 
 /*
  * Weights stored at store_bits S < 8 (truncedge compile --store-bits S): each code's top S bits,
@@ -235,7 +273,8 @@ te_status te_unpack_codes(const uint32_t *packed, uint32_t store_bits, uint32_t 
 
 /*
  * te_conv2d and te_dense on packed weights, chunk output channels (features) at a time: each
- * group's codes are unpacked into work and computed by te_conv2d / te_dense; a convolution's
+ * group's codes are unpacked into work and computed by kernel (te_conv2d or the variant the
+ * layer needs; not NULL) / te_dense; a convolution's
  * group is computed into work and copied to its channels of the output (its residual's channels
  * gathered likewise), a dense layer's straight into its outputs. So the RAM they need is one
  * group's, not the layer's. chunk >= the channel count, or a grouped or depthwise convolution,
@@ -247,10 +286,11 @@ te_status te_unpack_codes(const uint32_t *packed, uint32_t store_bits, uint32_t 
  */
 uint32_t te_conv2d_packed_work_bytes(const te_conv_params *p, uint32_t chunk, te_elem residual_kind,
                                      te_elem output_kind);
-te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const uint32_t *packed,
-                           uint32_t store_bits, uint32_t weight_bits, const te_requant *rq,
-                           te_operand residual, te_elem output_kind, void *output, uint32_t chunk,
-                           void *work, uint32_t work_bytes, const te_scratch *scratch);
+te_status te_conv2d_packed(te_conv2d_fn kernel, const te_conv_params *p, const uint8_t *input,
+                           const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits,
+                           const te_requant *rq, te_operand residual, te_elem output_kind,
+                           void *output, uint32_t chunk, void *work, uint32_t work_bytes,
+                           const te_scratch *scratch);
 
 uint32_t te_dense_packed_work_bytes(int32_t in_features, int32_t out_features, uint32_t store_bits,
                                     uint32_t chunk);

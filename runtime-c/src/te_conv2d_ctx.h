@@ -1,5 +1,7 @@
 /*
- * te_conv2d_ctx.h - what te_conv2d's paths share (private to te_conv2d.c and te_conv2d_*.c).
+ * te_conv2d_ctx.h - what te_conv2d's variants share (private to te_conv2d.c and te_conv2d_*.c):
+ * the context of one call, the checks that fill it (te_conv_begin), and the forms of the
+ * groups == 1 path that live in their own files.
  */
 #ifndef TE_CONV2D_CTX_H
 #define TE_CONV2D_CTX_H
@@ -108,5 +110,61 @@ static inline int32_t te_conv_block_passes(const te_conv_params *p, int64_t scra
 /* The field form over the whole layer with scratch_words words of scratch; 0 (nothing written)
  * when it does not apply or a block of one word does not fit. */
 int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_words);
+
+/* The block path on the stack (callers that pass no scratch) needs TE_CONV_SCRATCH_BYTES of it;
+ * Armv6-M parts (Cortex-M0/M0+) often have 2 KB of stack in all, so there it is left out by
+ * default (the rows path runs instead), and its plain block form is slower there than the rows
+ * path anyway. */
+#ifndef TE_CONV_BLOCK_PATH
+#if defined(__ARM_ARCH_6M__)
+#define TE_CONV_BLOCK_PATH 0
+#else
+#define TE_CONV_BLOCK_PATH 1
+#endif
+#endif
+/* The block path's code: wherever it runs on the stack, and in the caller's scratch except on
+ * Armv6-M. */
+#if TE_CONV_BLOCK_PATH || !defined(__ARM_ARCH_6M__)
+#define TE_CONV_BLOCK_CODE 1
+#else
+#define TE_CONV_BLOCK_CODE 0
+#endif
+
+/* The shape classes of te_conv_begin: which variant's rules the call must meet. */
+typedef enum {
+    TE_CONV_STANDARD = 0,  /* groups == 1 */
+    TE_CONV_DEPTHWISE = 1, /* one input channel per group, groups > 1 */
+    TE_CONV_ANY = 2        /* any groups (the generic path; no level scaling) */
+} te_conv_class;
+
+/* Checks a call's arguments in the order of truncedge.h (pointers, bits, geometry, class, table)
+ * and fills *cx; writes nothing else. Shared by every variant (te_conv2d.c). */
+te_status te_conv_begin(te_conv_ctx *cx, te_conv_class cls, const te_conv_params *p,
+                        const uint8_t *input, const uint8_t *codes, uint32_t weight_bits,
+                        const te_requant *rq, te_operand residual, te_elem output_kind,
+                        void *output, const te_scratch *scratch);
+
+/* Bytes of the block path's window buffer at the start of a caller's scratch (the expanded
+ * weights follow it). */
+int64_t te_conv_window_bytes(const te_conv_params *p);
+
+/* groups == 1 in the caller's scratch: the field form where it is cheaper (targets without DSP),
+ * else the block form (not on Armv6-M); 0 (nothing written) when neither ran
+ * (te_conv2d_block.c). */
+int te_conv_in_scratch(const te_conv_ctx *cx, const te_scratch *scratch);
+
+#if TE_CONV_BLOCK_PATH
+/* The block form with its scratch on the stack (te_conv2d_block.c). */
+int te_conv_block_stack(const te_conv_ctx *cx);
+#endif
+
+#if TE_CONV_FIELDS && TE_CONV_FIELDS_SCRATCH_BYTES >= 64
+/* The field form with its scratch on the stack (te_conv2d_fields.c). */
+int te_conv_fields_stack(const te_conv_ctx *cx);
+#endif
+
+/* groups == 1 without scratch enough for a block form: a dense row per pixel (1x1, no padding),
+ * or window rows (te_conv2d_rows.c). */
+void te_conv_fallback(const te_conv_ctx *cx);
 
 #endif /* TE_CONV2D_CTX_H */

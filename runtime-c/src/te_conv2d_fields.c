@@ -514,3 +514,12 @@ int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_wor
 }
 
 #endif /* TE_CONV_FIELDS */
+
+#if TE_CONV_FIELDS && TE_CONV_FIELDS_SCRATCH_BYTES >= 64
+/* The field form with its scratch on the stack (its own frame: not added to the block path's). */
+int te_conv_fields_stack(const te_conv_ctx *cx)
+{
+    uint32_t w[TE_CONV_FIELDS_SCRATCH_BYTES / 4];
+    return te_conv_fields(cx, w, (int64_t)(sizeof w / sizeof w[0]));
+}
+#endif

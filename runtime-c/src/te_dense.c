@@ -13,84 +13,16 @@
  * outputs, two output rows per pass over x, modulo 2^32 (te_internal.h), same integers as the
  * direct sum. docs/integer-semantics.md is the contract.
  *
- * ARM DSP, in_features <= TE_DENSE_X_MAX: x is split once into the 16-bit lanes of UXTB16 on the
- * stack (x0, x2 | x1, x3 per four inputs), so that each weight word costs one AND and two UXTB16
- * for four MACs. The AND keeps the top k bits of each code in place, m = q * 2^(8-k) <= 255, so
- * the lanes sum m * x = 2^(8-k) * sum(q * x) exactly (below 2^31 for 33025 inputs), shifted back
- * once per output.
+ * ARM DSP, in_features <= TE_DENSE_LANES_MAX: the lanes form of te_dense_lanes.c, which the
+ * generated model calls directly for such layers (so that it links no row form).
  */
 #include "te_internal.h"
 
-#if defined(__ARM_FEATURE_DSP)
-#define TE_DENSE_X_MAX 1024 /* inputs whose lanes fit the stack buffer (2 KB) */
-
-/* dot[r] = sum_i m_r[i] * x[i] for rows r < nr (1 or 2) of codes, from the lanes xl. */
-static inline void dense_dot_dsp(const uint32_t *xl, const uint8_t *c0, const uint8_t *c1,
-                                 int32_t groups, uint32_t mask, int32_t *dot0, int32_t *dot1)
+TE_SETUP te_status te_dense_begin(te_epilogue *e, int32_t in_features, int32_t out_features,
+                                  const uint8_t *input, const uint8_t *codes, uint32_t weight_bits,
+                                  const te_requant *rq, te_operand residual, te_elem output_kind,
+                                  void *output)
 {
-    int32_t a0 = 0, a1 = 0, g;
-    for (g = 0; g < groups; ++g) {
-        const int32_t xe = (int32_t)xl[2 * g], xo = (int32_t)xl[2 * g + 1];
-        const uint32_t m0 = te_read_u32(c0 + 4 * g) & mask;
-        const uint32_t m1 = te_read_u32(c1 + 4 * g) & mask;
-        a0 = __smlad(xe, (int32_t)__uxtb16(m0), a0);
-        a0 = __smlad(xo, (int32_t)te_uxtb16_ror8(m0), a0);
-        a1 = __smlad(xe, (int32_t)__uxtb16(m1), a1);
-        a1 = __smlad(xo, (int32_t)te_uxtb16_ror8(m1), a1);
-    }
-    *dot0 = a0;
-    *dot1 = a1;
-}
-
-/* Every output row with the lanes of x; returns 0 (doing nothing) when x does not fit. */
-static int dense_dsp(int32_t in_f, int32_t out_f, const uint8_t *x, const uint8_t *codes,
-                     uint32_t code_shift, uint32_t n, const te_epilogue *e)
-{
-    uint32_t xl[2 * (TE_DENSE_X_MAX / 4)];
-    const int32_t groups = in_f / 4, tail = in_f - 4 * groups;
-    const uint32_t mask = (0xFFu << code_shift & 0xFFu) * 0x01010101u;
-    const uint32_t xsum = te_sum_u8(x, in_f);
-    int32_t g, o, i;
-    if (in_f > TE_DENSE_X_MAX) {
-        return 0;
-    }
-    for (g = 0; g < groups; ++g) {
-        const uint32_t xw = te_read_u32(x + 4 * g);
-        xl[2 * g] = __uxtb16(xw);
-        xl[2 * g + 1] = te_uxtb16_ror8(xw);
-    }
-    for (o = 0; o < out_f; o += 2) {
-        const int32_t nr = te_min_i32(2, out_f - o);
-        const uint8_t *c0 = codes + (size_t)o * (size_t)in_f;
-        const uint8_t *c1 = nr == 2 ? c0 + in_f : c0; /* one row: computed twice, used once */
-        int32_t m[2], acc[2];
-        uint32_t dot[2];
-        te_epi_ch ch[2];
-        dense_dot_dsp(xl, c0, c1, groups, mask, &m[0], &m[1]);
-        for (i = 0; i < nr; ++i) {
-            const uint8_t *c = i == 0 ? c0 : c1;
-            int32_t t;
-            dot[i] = (uint32_t)m[i] >> code_shift; /* m = 2^(8-k) * sum(q x), exactly */
-            for (t = 4 * groups; t < 4 * groups + tail; ++t) {
-                dot[i] += (uint32_t)(c[t] >> code_shift) * x[t];
-            }
-            acc[i] = te_split_acc(dot[i], xsum, n);
-            te_epi_prepare(e, o + i, &ch[i]);
-        }
-        te_epi_store_run(e, ch, o, acc, nr);
-    }
-    TE_PATH_HIT(TE_PATH_DENSE_DSP);
-    return 1;
-}
-#endif
-
-te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *input,
-                   const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
-                   te_operand residual, te_elem output_kind, void *output)
-{
-    te_epilogue e;
-    te_status status;
-
     /* Step 1: pointers, bit width, sizes. */
     if (input == NULL || codes == NULL || output == NULL || te_requant_has_null(rq)) {
         return TE_ERR_NULL_POINTER;
@@ -104,15 +36,24 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
     }
 
     /* Step 2: the epilogue (table ranges, residual, output kind). */
-    status = te_epilogue_init(&e, out_features, rq, residual, output_kind, output, 0);
+    return te_epilogue_init(e, out_features, rq, residual, output_kind, output, 0);
+}
+
+te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *input,
+                   const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
+                   te_operand residual, te_elem output_kind, void *output)
+{
+    te_epilogue e;
+    const te_status status = te_dense_begin(&e, in_features, out_features, input, codes,
+                                            weight_bits, rq, residual, output_kind, output);
     if (status != TE_OK) {
         return status;
     }
 
     /* Step 3: every output row. */
 #if defined(__ARM_FEATURE_DSP)
-    if (dense_dsp(in_features, out_features, input, codes, 8u - weight_bits,
-                  (1u << weight_bits) - 1u, &e)) {
+    if (te_dense_lanes_run(in_features, out_features, input, codes, 8u - weight_bits,
+                           (1u << weight_bits) - 1u, &e)) {
         return TE_OK;
     }
 #endif

@@ -22,7 +22,7 @@ uint32_t te_requant_work_bytes(int32_t channels)
     return (TE_REQUANT_HEADER_BYTES + (uint32_t)channels * 14u + 7u) & ~7u;
 }
 
-te_status te_requant_expand(const te_requant_stored *s, int32_t channels, void *work,
+TE_SETUP te_status te_requant_expand(const te_requant_stored *s, int32_t channels, void *work,
                             uint32_t work_bytes, const te_requant **out)
 {
     te_requant *rq;

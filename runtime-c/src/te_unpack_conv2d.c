@@ -1,6 +1,6 @@
 /*
  * te_conv2d_packed (the te_unpack family: weights stored at S < 8 bits, truncedge compile
- * --store-bits) - te_conv2d a group of output channels at a time, so that the unpacked codes
+ * --store-bits) - te_conv2d (or the variant the caller passes) a group of output channels at a time, so that the unpacked codes
  * need one group's RAM.
  *
  * For a group of n channels [c0, c0 + n) of a groups == 1 convolution: its codes (n times the
@@ -79,10 +79,11 @@ TE_NOINLINE static te_status check_table(int32_t channels, const te_requant *rq,
     return te_epilogue_init(&check, channels, rq, residual, output_kind, output, 0);
 }
 
-te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const uint32_t *packed,
-                           uint32_t store_bits, uint32_t weight_bits, const te_requant *rq,
-                           te_operand residual, te_elem output_kind, void *output, uint32_t chunk,
-                           void *work, uint32_t work_bytes, const te_scratch *scratch)
+te_status te_conv2d_packed(te_conv2d_fn kernel, const te_conv_params *p, const uint8_t *input,
+                           const uint32_t *packed, uint32_t store_bits, uint32_t weight_bits,
+                           const te_requant *rq, te_operand residual, te_elem output_kind,
+                           void *output, uint32_t chunk, void *work, uint32_t work_bytes,
+                           const te_scratch *scratch)
 {
     te_status status;
     uint8_t *codes = (uint8_t *)work;
@@ -90,8 +91,8 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
     int32_t pixels;
     const uint32_t oelem = elem_bytes(output_kind), relem = elem_bytes(residual.kind);
 
-    if (p == NULL || input == NULL || packed == NULL || output == NULL || work == NULL ||
-        te_requant_has_null(rq)) {
+    if (kernel == NULL || p == NULL || input == NULL || packed == NULL || output == NULL ||
+        work == NULL || te_requant_has_null(rq)) {
         return TE_ERR_NULL_POINTER;
     }
     if (store_bits < 1u || store_bits > 8u || weight_bits < 1u || weight_bits > store_bits) {
@@ -110,8 +111,8 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
     if (!grouped_by_chunk(p, chunk)) {
         status = te_unpack_codes(packed, store_bits, weight_bits, count, 0u, count, codes);
         return status != TE_OK ? status
-                               : te_conv2d(p, input, codes, weight_bits, rq, residual, output_kind,
-                                           output, scratch);
+                               : kernel(p, input, codes, weight_bits, rq, residual, output_kind, output,
+                                        scratch);
     }
     if ((chunk * (uint64_t)per_channel) % 32u != 0u) {
         return TE_ERR_BAD_PARAMS; /* every group must start on a block of 32 codes */
@@ -141,8 +142,7 @@ te_status te_conv2d_packed(const te_conv_params *p, const uint8_t *input, const 
         status = te_unpack_codes(packed, store_bits, weight_bits, count, c0 * per_channel,
                                  n * per_channel, codes);
         if (status == TE_OK) {
-            status = te_conv2d(&g, input, codes, weight_bits, &gr, gres, output_kind, group_out,
-                               scratch);
+            status = kernel(&g, input, codes, weight_bits, &gr, gres, output_kind, group_out, scratch);
         }
         if (status != TE_OK) {
             return status; /* only the first group can fail: the rest differ in table rows only */

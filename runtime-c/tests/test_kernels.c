@@ -586,16 +586,10 @@ static int pick_conv(te_rng *r, shape_class cls, te_conv_params *p)
 static uint32_t g_scratch[SCRATCH_WORDS + SCRATCH_GUARD];
 static uint32_t g_scratch_end; /* word index of the first guard word */
 
-static const te_scratch *pick_scratch(te_rng *r, const te_conv_params *p, te_scratch *s)
+/* bytes of g_scratch, with the guard words after them armed. */
+static const te_scratch *arm_scratch(te_scratch *s, uint32_t bytes)
 {
-    const uint32_t need = te_conv2d_scratch_bytes(p);
-    const int32_t mode = te_rng_range(r, 0, 5);
-    uint32_t bytes, i;
-    if (mode == 0 || need > SCRATCH_WORDS * 4u) {
-        g_scratch_end = SCRATCH_WORDS;
-        return NULL;
-    }
-    bytes = mode == 1 ? 0u : mode <= 3 ? need : (uint32_t)te_rng_range(r, 0, (int32_t)need) & ~3u;
+    uint32_t i;
     g_scratch_end = bytes / 4u;
     for (i = g_scratch_end; i < g_scratch_end + SCRATCH_GUARD; ++i) {
         g_scratch[i] = 0xA5A5A5A5u;
@@ -603,6 +597,41 @@ static const te_scratch *pick_scratch(te_rng *r, const te_conv_params *p, te_scr
     s->data = g_scratch;
     s->bytes = bytes;
     return s;
+}
+
+static const te_scratch *pick_scratch(te_rng *r, const te_conv_params *p, te_scratch *s)
+{
+    const uint32_t need = te_conv2d_scratch_bytes(p);
+    const int32_t mode = te_rng_range(r, 0, 5);
+    uint32_t bytes;
+    if (mode == 0 || need > SCRATCH_WORDS * 4u) {
+        g_scratch_end = SCRATCH_WORDS;
+        return NULL;
+    }
+    bytes = mode == 1 ? 0u : mode <= 3 ? need : (uint32_t)te_rng_range(r, 0, (int32_t)need) & ~3u;
+    return arm_scratch(s, bytes);
+}
+
+/*
+ * The kernel of a conv call and its scratch: te_conv2d (scratch as pick_scratch), the variant of
+ * the shape's class (te_conv2d_block with scratch between te_conv2d_min_scratch_bytes and
+ * te_conv2d_scratch_bytes), or te_conv2d_grouped, which takes every shape.
+ */
+static te_conv2d_fn pick_kernel(te_rng *r, const te_conv_params *p, te_scratch *s,
+                                const te_scratch **scratch)
+{
+    const int32_t mode = te_rng_range(r, 0, 3);
+    const uint32_t least = te_conv2d_min_scratch_bytes(p), need = te_conv2d_scratch_bytes(p);
+    if (mode == 1 && p->groups == 1 && need <= SCRATCH_WORDS * 4u) {
+        const uint32_t more = (uint32_t)te_rng_range(r, 0, (int32_t)((need - least) / 4u));
+        *scratch = arm_scratch(s, te_rng_chance(r, 1, 2) ? need : least + 4u * more);
+        return te_conv2d_block;
+    }
+    *scratch = pick_scratch(r, p, s);
+    if (mode == 1 && p->groups > 1 && p->groups == p->in.channels) {
+        return te_conv2d_depthwise;
+    }
+    return mode == 2 ? te_conv2d_grouped : te_conv2d;
 }
 
 static int scratch_guard_ok(void)
@@ -648,8 +677,9 @@ static void test_conv2d_random(te_rng *r)
             fill_table(r, &rq, p.out.channels, bound, res.kind != TE_ELEM_NONE);
             poison_outputs();
             ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
-            st = te_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_out,
-                           pick_scratch(r, &p, &scratch));
+            const te_scratch *sp;
+            const te_conv2d_fn kernel = pick_kernel(r, &p, &scratch, &sp);
+            st = kernel(&p, g_input, g_codes, k, &rq, res, out_kind, g_out, sp);
             TE_CHECK(&g_tally, st == TE_OK, "conv case %" PRId32 " returned %d", case_id, (int)st);
             TE_CHECK(&g_tally, scratch_guard_ok(), "conv case %" PRId32 " wrote past its scratch",
                      case_id);
@@ -802,6 +832,30 @@ static void test_conv2d_errors(void)
     EXPECT(te_conv2d(&p, x, w, 0, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_BITS);
     EXPECT(te_conv2d(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_BITS);
     {
+        /* the variants: te_conv2d_block needs scratch of at least its least; each refuses the
+         * shapes outside its class (p: 1x1, groups 1, 2 -> 2 channels) */
+        static uint32_t block_words[64];
+        const uint32_t least = te_conv2d_min_scratch_bytes(&p);
+        te_scratch block;
+        block.data = block_words;
+        block.bytes = least;
+        TE_CHECK(&g_tally, least > 4u && least <= sizeof block_words, "least scratch %u", (unsigned)least);
+        EXPECT(te_conv2d_block(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, &block), TE_OK);
+        EXPECT(te_conv2d_block(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_NULL_POINTER);
+        block.bytes = least - 4u;
+        EXPECT(te_conv2d_block(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, &block), TE_ERR_BAD_PARAMS);
+        EXPECT(te_conv2d_block(&p, x, w, 9, &rq, none, TE_ELEM_CODE, out, &block), TE_ERR_BAD_BITS);
+        EXPECT(te_conv2d_depthwise(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_ERR_BAD_PARAMS);
+        EXPECT(te_conv2d_grouped(&p, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
+        q = p;
+        q.groups = 2; /* depthwise */
+        block.bytes = least;
+        EXPECT(te_conv2d_block(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, &block), TE_ERR_BAD_PARAMS);
+        EXPECT(te_conv2d_depthwise(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
+        EXPECT(te_conv2d_grouped(&q, x, w, 8, &rq, none, TE_ELEM_CODE, out, NULL), TE_OK);
+        EXPECT(te_conv2d_min_scratch_bytes(&q), 0u);
+    }
+    {
         te_scratch bad_scratch;
         bad_scratch.data = NULL; /* bytes without memory */
         bad_scratch.bytes = 16u;
@@ -931,6 +985,10 @@ static void test_conv2d_errors(void)
     EXPECT(te_dense(4, 2, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
     EXPECT(te_dense(0, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     EXPECT(te_dense(4, -2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
+    EXPECT(te_dense_lanes(4, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_OK);
+    EXPECT(te_dense_lanes(4, 2, NULL, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_NULL_POINTER);
+    EXPECT(te_dense_lanes(4, 2, x, w, 9, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_BITS);
+    EXPECT(te_dense_lanes(1025, 2, x, w, 8, &rq, none, TE_ELEM_CODE, out), TE_ERR_BAD_PARAMS);
     res.kind = TE_ELEM_CODE;
     res.data = x;
     rq.residual_pre_shift = NULL;
@@ -963,7 +1021,12 @@ static void run_dense_case(te_rng *r, int32_t in_f, int32_t out_f, int32_t in_bi
         fill_table(r, &rq, out_f, bound, res.kind != TE_ELEM_NONE);
         poison_outputs();
         ref_dense(in_f, out_f, g_input, g_codes, k, &rq, res, out_kind, g_ref);
-        st = te_dense(in_f, out_f, g_input, g_codes, k, &rq, res, out_kind, g_out);
+        /* te_dense, or its variant for at most 1024 inputs, which refuses more */
+        if (in_f <= 1024 && te_rng_chance(r, 1, 2)) {
+            st = te_dense_lanes(in_f, out_f, g_input, g_codes, k, &rq, res, out_kind, g_out);
+        } else {
+            st = te_dense(in_f, out_f, g_input, g_codes, k, &rq, res, out_kind, g_out);
+        }
         TE_CHECK(&g_tally, st == TE_OK, "dense case %" PRId32 " returned %d", case_id, (int)st);
         if (!compare_outputs(out_kind, out_f, "dense", case_id)) {
             printf("  in %" PRId32 " out %" PRId32 " k %u in_bits %" PRId32 "\n", in_f, out_f,
@@ -976,7 +1039,9 @@ static void test_dense_random(te_rng *r)
 {
     int32_t case_id;
     for (case_id = 0; case_id < TE_TEST_CASES; ++case_id) {
-        const int32_t in_f = te_rng_range(r, 1, case_id % 5 == 0 ? 700 : 70);
+        /* now and then next to te_dense_lanes' 1024 */
+        const int32_t in_f = case_id % 7 == 3 ? te_rng_range(r, 1000, 1050)
+                             : te_rng_range(r, 1, case_id % 5 == 0 ? 700 : 70);
         const int32_t out_f = te_rng_range(r, 1, 40);
         const int32_t in_bits = te_rng_range(r, 1, 8);
         fill_input(r, g_input, in_f, in_bits);
@@ -1451,8 +1516,10 @@ static void test_packed_random(te_rng *r)
             ref_conv2d(&p, g_input, g_codes, k, &rq, res, out_kind, g_ref);
             work = te_conv2d_packed_work_bytes(&p, chunk, res.kind, out_kind);
             arm_work(work);
-            st = te_conv2d_packed(&p, g_input, g_layer_packed, s, k, &rq, res, out_kind, g_out, chunk,
-                                  g_work, work, pick_scratch(r, &p, &scratch));
+            const te_scratch *sp;
+            const te_conv2d_fn kernel = pick_kernel(r, &p, &scratch, &sp);
+            st = te_conv2d_packed(kernel, &p, g_input, g_layer_packed, s, k, &rq, res, out_kind, g_out,
+                                  chunk, g_work, work, sp);
         }
         TE_CHECK(&g_tally, work <= WORK_WORDS * 4u, "test bug: work of %u bytes", (unsigned)work);
         TE_CHECK(&g_tally, st == TE_OK, "packed case %" PRId32 " returned %d", case_id, (int)st);
@@ -1480,13 +1547,13 @@ static void test_packed_errors(te_rng *r)
     ref_pack(g_codes, 8u * 27u, 4u, g_layer_packed);
     poison_outputs();
     /* 27 codes a channel: groups of 32 channels start on blocks, groups of 2 do not */
-    TE_CHECK(&g_tally, te_conv2d_packed(&p, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
+    TE_CHECK(&g_tally, te_conv2d_packed(te_conv2d, &p, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
                                         2u, g_work, sizeof g_work, NULL) == TE_ERR_BAD_PARAMS,
              "group off a block");
     work = te_conv2d_packed_work_bytes(&p, 8u, TE_ELEM_NONE, out_kind);
-    TE_CHECK(&g_tally, te_conv2d_packed(&p, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
+    TE_CHECK(&g_tally, te_conv2d_packed(te_conv2d, &p, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
                                         8u, g_work, work - 4u, NULL) == TE_ERR_BAD_PARAMS, "short work");
-    TE_CHECK(&g_tally, te_conv2d_packed(&p, g_input, g_layer_packed, 4u, 5u, &rq, none, out_kind, g_out,
+    TE_CHECK(&g_tally, te_conv2d_packed(te_conv2d, &p, g_input, g_layer_packed, 4u, 5u, &rq, none, out_kind, g_out,
                                         8u, g_work, work, NULL) == TE_ERR_BAD_BITS, "k > S");
     TE_CHECK(&g_tally, te_dense_packed(27, 8, g_input, g_layer_packed, 4u, 4u, &rq, none, out_kind, g_out,
                                        3u, g_work, sizeof g_work) == TE_ERR_BAD_PARAMS, "dense group off a block");

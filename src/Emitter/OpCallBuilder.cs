@@ -50,7 +50,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         UseLayer(layer, $"{kind} {Int(op.KernelH)}x{Int(op.KernelW)}",
             $"codes [{Int(layer.OutChannels)}][{Int(op.KernelH)}][{Int(op.KernelW)}][{Int(input.Shape.Channels / op.Groups)}] " +
             "(out channel, kernel h, kernel w, in channel / groups)", input, output, macs);
-        AddWeighted(op, kind, "te_conv2d", "&" + paramsIdent, op.Input, layer, op.Residual, op.Clamp, macs, comment);
+        // The variant this layer needs (truncedge.h), so that the firmware links no other: the
+        // block form in its planned scratch, depthwise, or the grouped form.
+        var variant = op.Groups == 1 ? program.Scratch.Any(s => s.Op == op.Index) ? "te_conv2d_block" : "te_conv2d"
+            : op.Groups == input.Shape.Channels ? "te_conv2d_depthwise" : "te_conv2d_grouped";
+        AddWeighted(op, kind, "te_conv2d", layer.IsPacked ? $"{variant}, &{paramsIdent}" : "&" + paramsIdent,
+            op.Input, layer, op.Residual, op.Clamp, macs, comment, variant);
     }
 
     public void Visit(DenseOp op)
@@ -67,8 +72,13 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         };
         UseLayer(layer, $"dense {Int(input.Shape.Size)} -> {Int(output.Shape.Size)}",
             $"codes [{Int(layer.OutChannels)}][{Int(input.Shape.Size)}] (out feature, in feature in HWC order)", input, output, macs);
-        AddWeighted(op, "dense", "te_dense", $"{Int(input.Shape.Size)}, {Int(output.Shape.Size)}", op.Input, layer, op.Residual, op.Clamp, macs, comment);
+        // te_dense_lanes takes up to 1024 inputs (truncedge.h) and links no row form beside its lanes
+        AddWeighted(op, "dense", "te_dense", $"{Int(input.Shape.Size)}, {Int(output.Shape.Size)}", op.Input, layer, op.Residual, op.Clamp, macs, comment,
+            input.Shape.Size <= DenseLanesMax ? "te_dense_lanes" : "te_dense");
     }
+
+    /// <summary>The most inputs te_dense_lanes takes (TE_DENSE_LANES_MAX, truncedge.h).</summary>
+    private const int DenseLanesMax = 1024;
 
     public void Visit(MaxPoolOp op)
     {
@@ -138,8 +148,10 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             Ref(op.Output), UInt(output.ByteSize)));
     }
 
+    /// <summary>A Conv or Dense call: <paramref name="kernel"/> is the runtime family (te_conv2d,
+    /// te_dense), <paramref name="variant"/> the function called on unpacked codes.</summary>
     private void AddWeighted(ProgramOp op, string kind, string kernel, string geometry, int input, WeightLayer layer, int? residual,
-        ClampRange clamp, long macs, List<string> comment)
+        ClampRange clamp, long macs, List<string> comment, string? variant = null)
     {
         var output = program.Tensors[op.Output];
         // The table row of the layer's bits: k - 1, or through <prefix>_bits_row when only some k are deployed.
@@ -167,7 +179,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
                 : chunk >= output.Shape.Channels
                 ? $"codes unpacked from {Int(layer.StoreBits)} bits to arena + {Int(work.ArenaOffset)} at once, {Int(work.Bytes)} B (during this call only)"
                 : $"codes unpacked from {Int(layer.StoreBits)} bits {Int(chunk)} channels at a time, in arena + {Int(work.ArenaOffset)}, {Int(work.Bytes)} B (during this call only)");
-            // te_unpack_conv2d.c calls te_conv2d, te_unpack_dense.c te_dense: the family needs both
+            // te_unpack_conv2d.c calls a te_conv2d variant, te_unpack_dense.c te_dense: the family needs both
             _kernels.Add("te_unpack");
             _kernels.Add("te_conv2d");
             _kernels.Add("te_dense");
@@ -183,7 +195,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             : work is null ? $", {UInt(chunk)}, NULL, 0u"
             : $", {UInt(chunk)}, arena + {UInt(work.ArenaOffset)}, {UInt(work.Bytes)}";
         var call = new WeightedCall(
-            layer.IsPacked ? kernel + "_packed" : kernel,
+            layer.IsPacked ? kernel + "_packed" : variant ?? kernel,
             geometry,
             Ref(input),
             layer.IsPacked ? $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}" : names.Layer(layer.Index, "codes"),

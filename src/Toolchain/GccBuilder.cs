@@ -55,7 +55,15 @@ public sealed record BuildResult(
     string OutputDirectory,
     string ExecutablePath,
     string CommandLine,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>The runtime's kernels as objects the image was linked from (cached builds only;
+    /// empty when the sources were compiled into the link directly).</summary>
+    public IReadOnlyList<string> RuntimeObjects { get; init; } = [];
+
+    /// <summary>The linker's map file (firmware targets), or null.</summary>
+    public string? MapPath => File.Exists(Path.ChangeExtension(ExecutablePath, ".map")) ? Path.ChangeExtension(ExecutablePath, ".map") : null;
+}
 
 /// <summary>
 /// Builds an emitted folder (docs/harness.md layout: PREFIX.c/.h, truncedge/, test/) for one
@@ -166,7 +174,7 @@ public sealed class GccBuilder(TargetCatalog catalog)
             throw new DiagnosticException(ToolchainDiagnosticCodes.BuildFailed,
                 $"{target.Compiler} failed building for '{target.Name}': {FirstError(result)} (full log: {log})", dir);
         }
-        return new BuildResult(target, options, dir, outDir, exe, spec.CommandLine, result.Elapsed);
+        return new BuildResult(target, options, dir, outDir, exe, spec.CommandLine, result.Elapsed) { RuntimeObjects = runtimeObjects };
     }
 
     private static string Defsym(string symbol, ulong value) =>

@@ -27,6 +27,10 @@ public sealed record SizeReport(
     public ulong Bss => Arena + Stack + OtherData - DataInit;
 
     public ulong FlashBytes => Code + Weights + Constants + DataInit;
+
+    /// <summary>The part of <see cref="Code"/> that the TruncEdge runtime's kernels take (from the
+    /// linker map: what --gc-sections kept of them), or null when it was not measured.</summary>
+    public ulong? RuntimeCode { get; init; }
     public ulong RamBytes => Arena + Stack + OtherData;
 
     public static SizeReport FromElf(string path) => From(ElfFile.Read(path));

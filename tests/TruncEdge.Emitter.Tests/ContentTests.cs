@@ -161,6 +161,18 @@ public class ContentTests
     }
 
     [Fact]
+    public void EachConvCallsTheVariantItsShapeNeeds()
+    {
+        // vision:s4 has its arena planned: the groups == 1 convs get scratch and call te_conv2d_block,
+        // the depthwise one te_conv2d_depthwise (packed layers pass the variant to te_conv2d_packed),
+        // so that a firmware links neither te_conv2d's dispatch nor the variants it does not use.
+        var c = Emit.Folder(TestPrograms.ByName("vision:s4"))["model.c"].Content;
+        var body = c[c.IndexOf("te_status model_invoke(", StringComparison.Ordinal)..];
+        var calls = Regex.Matches(body, @"status = (te_conv2d\w*|te_dense\w*)\((te_conv2d\w*, )?").Select(m => m.Groups[1].Value + (m.Groups[2].Success ? "(" + m.Groups[2].Value.TrimEnd(',', ' ') : "")).ToList();
+        Assert.Equal(["te_conv2d_block", "te_conv2d_packed(te_conv2d_depthwise", "te_conv2d_packed(te_conv2d_block", "te_dense_lanes"], calls);
+    }
+
+    [Fact]
     public void InvokeCallsOneKernelPerOpInOrderWithTraceAndStatus()
     {
         var p = TestPrograms.Residual();
@@ -169,7 +181,7 @@ public class ContentTests
         var calls = Regex.Matches(body, @"status = (te_\w+)\(").Select(m => m.Groups[1].Value).ToList();
         // each Conv and Dense expands its stored table first
         Assert.Equal(["te_requant_expand", "te_conv2d", "te_requant_expand", "te_conv2d", "te_requant_expand", "te_conv2d", "te_add",
-                      "te_requant_expand", "te_conv2d", "te_requant_expand", "te_dense"], calls);
+                      "te_requant_expand", "te_conv2d", "te_requant_expand", "te_dense_lanes"], calls);
         Assert.Equal(calls.Count, Regex.Matches(body, @"if \(status != TE_OK\) \{\n\s+return status;").Count);
         var traces = Regex.Matches(body, @"ctx->trace\(ctx->trace_user, (\d+)u, arena \+ (\d+)u, (\d+)u\);").ToList();
         Assert.Equal(Enumerable.Range(0, p.Ops.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), traces.Select(m => m.Groups[1].Value));

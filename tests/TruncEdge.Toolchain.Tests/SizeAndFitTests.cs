@@ -46,6 +46,28 @@ public sealed class SizeAndFitTests(ToolchainFixture fx)
     }
 
     [QemuFact]
+    public void Runtime_code_from_the_linker_map_is_the_linked_kernels_functions()
+    {
+        // The runtime with its fake model, kernels from the object cache (as bench builds them).
+        var build = new GccBuilder(fx.Catalog).Build(fx.RuntimeModelDirectory, fx.Catalog.Get("cortex-m4"),
+            new BuildOptions { Image = ImageKind.Footprint, CacheRuntimeObjects = true });
+        Assert.NotEmpty(build.RuntimeObjects);
+        var measured = LinkerMap.CodeBytes(build.MapPath!, build.RuntimeObjects);
+
+        // Independently: the functions the runtime's objects define, as nm lists them in the image.
+        static IEnumerable<string[]> Nm(string path) => ProcessRunner.Run(new ProcessSpec("arm-none-eabi-nm", ["-S", path]))
+            .StandardOutput.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var names = build.RuntimeObjects.SelectMany(Nm).Where(f => f.Length == 4 && f[2] is "t" or "T").Select(f => f[3]).ToHashSet(StringComparer.Ordinal);
+        var functions = Nm(build.ExecutablePath).Where(f => f.Length == 4 && f[2] is "t" or "T" && names.Contains(f[3]))
+            .DistinctBy(f => f[0]).ToList();
+        var linked = (ulong)functions.Sum(f => (long)ulong.Parse(f[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        Assert.True(linked > 1000, $"only {linked} B of runtime functions linked");
+        // Each function's section is padded to 4 bytes (a Thumb function may end on 2): the map counts the padding.
+        Assert.InRange(measured, linked, linked + 2UL * (ulong)functions.Count);
+        Assert.True(measured < SizeReport.FromElf(build.ExecutablePath).Code);
+    }
+
+    [QemuFact]
     public void Footprint_image_runs_and_exits_0()
     {
         var build = fx.Build("cortex-m4", ImageKind.Footprint);

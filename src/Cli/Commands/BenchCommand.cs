@@ -89,6 +89,7 @@ public sealed class BenchCommand(CommandContext context)
         var s = report.Size;
         var mem = new Table().Border(TableBorder.Rounded).AddColumns("memory", "bytes");
         mem.AddRow("flash: code", N(s.Code));
+        if (s.RuntimeCode is { } runtime) mem.AddRow("  of which TruncEdge runtime kernels (linked)", N(runtime));
         mem.AddRow(report.StoreBits == 8 ? "flash: weights (8-bit codes)" : $"flash: weights (top {report.StoreBits} bits of each code, packed; pinned layers 8)",
             $"{N(s.Weights)} for {N(report.Parameters)} weights");
         mem.AddRow("flash: other constants (tables)", N(s.Constants));

@@ -44,7 +44,10 @@ public sealed class ModelBench(TargetCatalog catalog)
         var bench = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Bench, CacheRuntimeObjects = true });
         var pathsImage = builder.Build(folder, target, new BuildOptions { Image = ImageKind.BenchPaths, CacheRuntimeObjects = true });
         var footprint = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Footprint, CacheRuntimeObjects = true });
-        var size = SizeReport.FromElf(footprint.ExecutablePath);
+        var size = SizeReport.FromElf(footprint.ExecutablePath) with
+        {
+            RuntimeCode = footprint.MapPath is { } map && footprint.RuntimeObjects.Count > 0 ? LinkerMap.CodeBytes(map, footprint.RuntimeObjects) : null,
+        };
         FitCheck.Check(target, size);
 
         var input = new byte[program.InputTensor.Shape.Size];

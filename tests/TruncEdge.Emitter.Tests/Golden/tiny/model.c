@@ -384,7 +384,7 @@ te_status model_invoke(model_context *ctx, const uint8_t *input, int32_t *output
         if (status != TE_OK) {
             return status;
         }
-        status = te_dense(32, 3, arena + 0u, model_l1_codes, bits, rq, residual,
+        status = te_dense_lanes(32, 3, arena + 0u, model_l1_codes, bits, rq, residual,
                             TE_ELEM_INT32, arena + 32u);
         if (status != TE_OK) {
             return status;
