@@ -57,10 +57,10 @@
 #define TE_GROUP_WORDS 8
 
 /* The form of the expanded weights (see the top). */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
 #define TE_BLOCK_DSP 1
 #define TE_BLOCK_READS_GROUPS 1 /* reads whole groups of 4 input bytes */
-#elif defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#elif defined(TE_THUMB2)
 #define TE_BLOCK_UMLAL 1
 #else
 #define TE_BLOCK_PLAIN 1

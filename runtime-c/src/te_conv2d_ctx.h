@@ -6,7 +6,7 @@
 #ifndef TE_CONV2D_CTX_H
 #define TE_CONV2D_CTX_H
 
-#include "te_internal.h"
+#include "te_epilogue.h"
 
 /* What every path needs, derived once per call. */
 typedef struct {
@@ -42,7 +42,7 @@ typedef struct {
 #define TE_CONV_FIELDS_SCRATCH_BYTES 4608
 #endif
 #endif
-#if !defined(__ARM_FEATURE_DSP)
+#if !defined(TE_DSP)
 #define TE_CONV_FIELDS 1
 #else
 #define TE_CONV_FIELDS 0

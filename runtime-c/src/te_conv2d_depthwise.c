@@ -237,7 +237,7 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
  * in any order. Channels past the last whole quad are left to the per-channel paths above, and so
  * is a layer whose padded rows do not fit the buffer.
  */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
 
 /* Taps of one quad's expanded weights (2 words each) and words of the row buffer, on the stack. */
 #define TE_DW_MAX_TAPS 64

@@ -49,7 +49,7 @@
  * without fields on the target. A width is used only
  * where the model says it is cheaper; everything it reads is known when the model is compiled.
  */
-#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#if defined(TE_THUMB2)
 #define TE_FIELDS_BYTE16 64u  /* Cortex-M3: LDRB, ADD, SUBS, BNE */
 #define TE_FIELDS_WORD16 24u  /* half an LDRD, one MLA */
 #define TE_FIELDS_TAKE16 64u  /* LDR, UBFX, ADD, STR */
@@ -145,7 +145,7 @@ static inline void take_fields(uint32_t v, const te_fields *f, uint32_t *dot)
  * sum x over the window; dot[0 .. NW * m) receives sum q * x per channel. The accumulators are
  * scalars so that they stay in registers.
  */
-#if defined(__GNUC__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#if defined(__GNUC__) && defined(TE_THUMB2)
 /* Armv7-M, in assembly (GCC neither keeps the loads together nor the MLAs apart): c (>= 1) bytes
  * against NW words, LDRB, LDRD (two words each), NW MLA, the byte sum and the loop step. (LDM
  * would take one instruction less, but it needs named registers, which cost more in moves.) */

@@ -16,7 +16,7 @@
  * ARM DSP, in_features <= TE_DENSE_LANES_MAX: the lanes form of te_dense_lanes.c, which the
  * generated model calls directly for such layers (so that it links no row form).
  */
-#include "te_internal.h"
+#include "te_epilogue.h"
 
 TE_SETUP te_status te_dense_begin(te_epilogue *e, int32_t in_features, int32_t out_features,
                                   const uint8_t *input, const uint8_t *codes, uint32_t weight_bits,
@@ -51,7 +51,7 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
     }
 
     /* Step 3: every output row. */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
     if (te_dense_lanes_run(in_features, out_features, input, codes, 8u - weight_bits,
                            (1u << weight_bits) - 1u, &e)) {
         return TE_OK;

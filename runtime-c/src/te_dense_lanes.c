@@ -6,9 +6,9 @@
  * (below 2^31 for 33025 inputs), shifted back once per output. Without DSP it is te_dense's row
  * form. The definition is at the top of te_dense.c.
  */
-#include "te_internal.h"
+#include "te_epilogue.h"
 
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
 
 /* dot[r] = sum_i m_r[i] * x[i] for rows r < nr (1 or 2) of codes, from the lanes xl. */
 static inline void dense_dot_dsp(const uint32_t *xl, const uint8_t *c0, const uint8_t *c1,
@@ -84,7 +84,7 @@ te_status te_dense_lanes(int32_t in_features, int32_t out_features, const uint8_
     if (in_features > TE_DENSE_LANES_MAX) {
         return TE_ERR_BAD_PARAMS;
     }
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
     (void)te_dense_lanes_run(in_features, out_features, input, codes, 8u - weight_bits,
                              (1u << weight_bits) - 1u, &e);
 #else

@@ -4,7 +4,7 @@
  * (te_epi_store_run). One copy in a firmware, whichever kernels it links; the per-output fast
  * forms (te_epi_hi, te_epi_hi4) stay inline in te_internal.h.
  */
-#include "te_internal.h"
+#include "te_epilogue.h"
 
 /*
  * out[index + i] for the count (>= 1) consecutive channels whose constants are ch[0..count-1],

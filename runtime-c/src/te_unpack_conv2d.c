@@ -16,7 +16,7 @@
  * residual (each rounded up to 4 bytes). A depthwise or grouped convolution, or chunk >= the
  * channel count, unpacks the layer at once and calls te_conv2d on the output directly.
  */
-#include "te_internal.h"
+#include "te_epilogue.h"
 
 static uint32_t elem_bytes(te_elem kind)
 {

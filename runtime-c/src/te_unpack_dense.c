@@ -6,9 +6,9 @@
  * each call costs te_dense's once-per-call work on the input (its sum, and the DSP lane split)
  * again, which is why the compiler makes groups of at least 16 features.
  */
-#include "te_internal.h"
+#include "te_epilogue.h"
 
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
 /* Inputs whose 16-bit lanes fit the stack buffer (2 KB), as in te_dense. */
 #define TE_DENSE_PACKED4_X_MAX 1024
 
@@ -178,7 +178,7 @@ te_status te_dense_packed(int32_t in_features, int32_t out_features, const uint8
     /* a layer at 4 bits whose rows start on blocks of 32 codes reads the packed words in place
      * (it needs no work buffer) */
     if (in_place(in_features, store_bits)) {
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
         if (dense_packed4_dsp(in_features, out_features, input, packed, weight_bits, &check)) {
             return TE_OK;
         }

@@ -1288,7 +1288,7 @@ static void check_paths(void)
 {
     int32_t i;
     for (i = 0; i < (int32_t)TE_PATH_COUNT; ++i) {
-#if !defined(__ARM_FEATURE_DSP)
+#if !defined(TE_DSP)
         if (i == (int32_t)TE_PATH_DOT_DSP || i == (int32_t)TE_PATH_CONV_DEPTHWISE_QUADS ||
             i == (int32_t)TE_PATH_DENSE_DSP || i == (int32_t)TE_PATH_CONV_BLOCK_PACKED) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "DSP path ran without DSP");
@@ -1303,7 +1303,7 @@ static void check_paths(void)
             continue;
         }
 #endif
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
         if (i == (int32_t)TE_PATH_CONV_FIELDS) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "field path ran with DSP");
             continue;
@@ -1311,12 +1311,12 @@ static void check_paths(void)
 #endif
         /* each target has one kind of block kernel: plain C (host, RISC-V, Cortex-M0), UMLAL
          * (Armv7-M without DSP: Cortex-M3) or DSP (the dot DSP path) */
-#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#if defined(TE_THUMB2)
         if (i == (int32_t)TE_PATH_CONV_BLOCK_PAIR) {
             continue;
         }
 #endif
-#if !(defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2) || defined(__ARM_FEATURE_DSP)
+#if !(defined(TE_THUMB2)) || defined(TE_DSP)
         if (i == (int32_t)TE_PATH_CONV_BLOCK_UMLAL) {
             TE_CHECK(&g_tally, te_test_path_hits[i] == 0u, "UMLAL path ran on another target");
             continue;
@@ -1680,8 +1680,10 @@ int main(int argc, char **argv)
         rng.state = (uint64_t)strtoull(argv[1], NULL, 10);
     }
     printf("test_kernels: seed %" PRIu64 ", %d cases per kernel%s\n", rng.state, TE_TEST_CASES,
-#if defined(__ARM_FEATURE_DSP)
+#if defined(TE_DSP)
            ", ARM DSP path"
+#elif defined(TE_PORTABLE)
+           ", plain C path (TE_PORTABLE)"
 #else
            ", plain C path"
 #endif
