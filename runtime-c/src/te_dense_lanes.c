@@ -71,6 +71,28 @@ int te_dense_lanes_run(int32_t in_f, int32_t out_f, const uint8_t *x, const uint
 #endif
 
 
+/* te_dense's checks too: here, so that te_dense_lanes needs nothing of te_dense.c. */
+TE_SETUP te_status te_dense_begin(te_epilogue *e, int32_t in_features, int32_t out_features,
+                                  const uint8_t *input, const uint8_t *codes, uint32_t weight_bits,
+                                  const te_requant *rq, te_operand residual, te_elem output_kind,
+                                  void *output)
+{
+    /* Step 1: pointers, bit width, sizes. */
+    if (input == NULL || codes == NULL || output == NULL || te_requant_has_null(rq)) {
+        return TE_ERR_NULL_POINTER;
+    }
+    if (weight_bits < 1u || weight_bits > 8u) {
+        return TE_ERR_BAD_BITS;
+    }
+    if (in_features < 1 || out_features < 1 ||
+        (int64_t)in_features * out_features > (int64_t)INT32_MAX) {
+        return TE_ERR_BAD_PARAMS;
+    }
+
+    /* Step 2: the epilogue (table ranges, residual, output kind). */
+    return te_epilogue_init(e, out_features, rq, residual, output_kind, output, 0);
+}
+
 te_status te_dense_lanes(int32_t in_features, int32_t out_features, const uint8_t *input,
                          const uint8_t *codes, uint32_t weight_bits, const te_requant *rq,
                          te_operand residual, te_elem output_kind, void *output)

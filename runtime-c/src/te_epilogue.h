@@ -396,7 +396,7 @@ static inline void te_dense_row(const uint8_t *x, int32_t in_features, const uin
     }
 }
 
-/* te_dense's checks in the order of truncedge.h and its epilogue (te_dense.c), shared with
+/* te_dense's checks in the order of truncedge.h and its epilogue (te_dense_lanes.c), shared with
  * te_dense_lanes. */
 te_status te_dense_begin(te_epilogue *e, int32_t in_features, int32_t out_features,
                          const uint8_t *input, const uint8_t *codes, uint32_t weight_bits,

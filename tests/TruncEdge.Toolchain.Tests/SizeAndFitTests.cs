@@ -68,6 +68,52 @@ public sealed class SizeAndFitTests(ToolchainFixture fx)
     }
 
     [QemuFact]
+    public void A_library_link_without_gc_sections_pulls_only_the_variants_a_model_calls()
+    {
+        // The emitted Makefile archives the runtime; an archive link takes only the objects that
+        // resolve a symbol, so a model calling te_conv2d_block and te_dense_lanes must not drag
+        // in te_conv2d's dispatch (and with it every other variant) through a shared helper.
+        var target = fx.Catalog.Get("cortex-m4");
+        var src = Path.Combine(MissingToolTests.RepoRoot(), "runtime-c");
+        var dir = Directory.CreateTempSubdirectory("te-archive-").FullName;
+        try
+        {
+            void Run(string tool, params string[] args)
+            {
+                var r = ProcessRunner.Run(new ProcessSpec(tool, args) { WorkingDirectory = dir, Timeout = TimeSpan.FromMinutes(2) });
+                Assert.True(r.ExitCode == 0, $"{tool}: {r.StandardError}");
+            }
+            var objects = new List<string>();
+            foreach (var c in Directory.GetFiles(Path.Combine(src, "src"), "*.c").Order(StringComparer.Ordinal))
+            {
+                var o = Path.Combine(dir, Path.GetFileNameWithoutExtension(c) + ".o");
+                Run(target.Compiler, [.. target.CFlags, "-std=c99", "-O2", "-I" + Path.Combine(src, "include"), "-I" + Path.Combine(src, "src"), "-c", c, "-o", o]);
+                objects.Add(o);
+            }
+            Run("arm-none-eabi-ar", ["rcs", "libte.a", .. objects]);
+            File.WriteAllText(Path.Combine(dir, "main.c"), """
+                #include "truncedge.h"
+                int main(void)
+                {
+                    volatile te_conv2d_fn conv = te_conv2d_block;
+                    volatile const void *dense = (const void *)te_dense_lanes, *expand = (const void *)te_requant_expand;
+                    (void)conv; (void)dense; (void)expand;
+                    return 0;
+                }
+
+                """);
+            Run(target.Compiler, [.. target.CFlags, "-std=c99", "-I" + Path.Combine(src, "include"), "-nostartfiles", "-Wl,-e,main", "main.c", "libte.a", "-Wl,-Map=a.map", "-o", "a.elf"]);
+            var pulled = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(dir, "a.map")), @"libte\.a\((\w+)\.o\)")
+                .Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["te_conv2d_begin", "te_conv2d_block", "te_dense_lanes", "te_epilogue", "te_requant"], pulled);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [QemuFact]
     public void Footprint_image_runs_and_exits_0()
     {
         var build = fx.Build("cortex-m4", ImageKind.Footprint);
