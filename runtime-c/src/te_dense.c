@@ -13,8 +13,9 @@
  * outputs, two output rows per pass over x, modulo 2^32 (te_internal.h), same integers as the
  * direct sum. docs/integer-semantics.md is the contract.
  *
- * ARM DSP, in_features <= TE_DENSE_LANES_MAX: the lanes form of te_dense_lanes.c, which the
- * generated model calls directly for such layers (so that it links no row form).
+ * At most TE_DENSE_LANES_MAX inputs it is te_dense_lanes (te_dense_lanes.c: with ARM DSP the
+ * lanes form), which the generated model calls directly for such layers (so that it links no
+ * row form of more inputs).
  */
 #include "te_epilogue.h"
 
@@ -23,19 +24,18 @@ te_status te_dense(int32_t in_features, int32_t out_features, const uint8_t *inp
                    te_operand residual, te_elem output_kind, void *output)
 {
     te_epilogue e;
-    const te_status status = te_dense_begin(&e, in_features, out_features, input, codes,
-                                            weight_bits, rq, residual, output_kind, output);
+    te_status status;
+    if (in_features >= 1 && in_features <= TE_DENSE_LANES_MAX) {
+        return te_dense_lanes(in_features, out_features, input, codes, weight_bits, rq, residual,
+                              output_kind, output);
+    }
+    status = te_dense_begin(&e, in_features, out_features, input, codes, weight_bits, rq,
+                            residual, output_kind, output);
     if (status != TE_OK) {
         return status;
     }
 
-    /* Step 3: every output row. */
-#if defined(TE_DSP)
-    if (te_dense_lanes_run(in_features, out_features, input, codes, 8u - weight_bits,
-                           (1u << weight_bits) - 1u, &e)) {
-        return TE_OK;
-    }
-#endif
+    /* Step 3: every output row, two at a time. */
     te_dense_row(input, in_features, codes, out_features, 8u - weight_bits,
                  (1u << weight_bits) - 1u, 0u, &e, 0);
     return TE_OK;

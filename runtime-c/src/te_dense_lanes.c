@@ -28,18 +28,15 @@ static inline void dense_dot_dsp(const uint32_t *xl, const uint8_t *c0, const ui
     *dot1 = a1;
 }
 
-/* Every output row with the lanes of x; returns 0 (doing nothing) when x does not fit. */
-int te_dense_lanes_run(int32_t in_f, int32_t out_f, const uint8_t *x, const uint8_t *codes,
-                       uint32_t code_shift, uint32_t n, const te_epilogue *e)
+/* Every output row with the lanes of x (in_f <= TE_DENSE_LANES_MAX). */
+static void dense_lanes(int32_t in_f, int32_t out_f, const uint8_t *x, const uint8_t *codes,
+                        uint32_t code_shift, uint32_t n, const te_epilogue *e)
 {
     uint32_t xl[2 * (TE_DENSE_LANES_MAX / 4)];
     const int32_t groups = in_f / 4, tail = in_f - 4 * groups;
     const uint32_t mask = (0xFFu << code_shift & 0xFFu) * 0x01010101u;
     const uint32_t xsum = te_sum_u8(x, in_f);
     int32_t g, o, i;
-    if (in_f > TE_DENSE_LANES_MAX) {
-        return 0;
-    }
     for (g = 0; g < groups; ++g) {
         const uint32_t xw = te_read_u32(x + 4 * g);
         xl[2 * g] = __uxtb16(xw);
@@ -66,10 +63,8 @@ int te_dense_lanes_run(int32_t in_f, int32_t out_f, const uint8_t *x, const uint
         te_epi_store_run(e, ch, o, acc, nr);
     }
     TE_PATH_HIT(TE_PATH_DENSE_DSP);
-    return 1;
 }
 #endif
-
 
 /* te_dense's checks too: here, so that te_dense_lanes needs nothing of te_dense.c. */
 TE_SETUP te_status te_dense_begin(te_epilogue *e, int32_t in_features, int32_t out_features,
@@ -107,8 +102,8 @@ te_status te_dense_lanes(int32_t in_features, int32_t out_features, const uint8_
         return TE_ERR_BAD_PARAMS;
     }
 #if defined(TE_DSP)
-    (void)te_dense_lanes_run(in_features, out_features, input, codes, 8u - weight_bits,
-                             (1u << weight_bits) - 1u, &e);
+    dense_lanes(in_features, out_features, input, codes, 8u - weight_bits,
+                (1u << weight_bits) - 1u, &e);
 #else
     te_dense_row(input, in_features, codes, out_features, 8u - weight_bits,
                  (1u << weight_bits) - 1u, 0u, &e, 0);

@@ -406,11 +406,4 @@ te_status te_dense_begin(te_epilogue *e, int32_t in_features, int32_t out_featur
 /* The inputs te_dense_lanes takes (whose 16-bit lanes fit its 2 KB stack buffer with DSP). */
 #define TE_DENSE_LANES_MAX 1024
 
-#if defined(TE_DSP)
-/* te_dense_lanes.c: every output row from the lanes of x; 0 (nothing written) when x has more
- * than TE_DENSE_LANES_MAX inputs. */
-int te_dense_lanes_run(int32_t in_f, int32_t out_f, const uint8_t *x, const uint8_t *codes,
-                       uint32_t code_shift, uint32_t n, const te_epilogue *e);
-#endif
-
 #endif /* TE_EPILOGUE_H */
