@@ -376,20 +376,36 @@ TE_NO_LIBCALLS static void expand_fields(const te_conv_ctx *cx, int32_t c0, int3
     const te_conv_params *p = cx->p;
     const int32_t rk = p->kernel_w * p->in.channels;
     const int32_t taps = p->kernel_h * rk; /* one channel's codes */
+    const uint32_t cs = cx->code_shift, lsh = cx->lsh;
+    /* q of every field at once: the m codes of a word gathered as bytes at 0, F, 2F ..., shifted
+     * right together and masked back to their fields (what crosses into the field below is
+     * cleared), then scaled by 2^lsh (the plan leaves room for it in each field) */
+    const uint32_t mask = (0xFFu >> cs) * (f->width == 8u ? 0x01010101u : 0x00010001u);
     int32_t g, j, t;
     for (g = 0; g < nw; ++g) {
-        for (t = 0; t < taps; ++t) {
-            w[t * nw + g] = 0u;
-        }
-        for (j = 0; j < f->per_word; ++j) {
-            const int32_t c = c0 + g * f->per_word + j;
-            const uint8_t *row = cx->codes + (int64_t)c * taps;
-            const uint32_t at = f->width * (uint32_t)j;
-            if (c >= p->out.channels) {
-                break;
+        const int32_t first = c0 + g * f->per_word;
+        const uint8_t *r0 = cx->codes + (int64_t)first * taps;
+        uint32_t *o = w + g;
+        if (first + f->per_word <= p->out.channels && f->width == 8u) {
+            for (t = 0; t < taps; ++t, o += nw, ++r0) {
+                const uint32_t v = (uint32_t)r0[0] | (uint32_t)r0[taps] << 8 |
+                                   (uint32_t)r0[2 * taps] << 16 | (uint32_t)r0[3 * taps] << 24;
+                *o = ((v >> cs) & mask) << lsh;
             }
-            for (t = 0; t < taps; ++t) {
-                w[t * nw + g] |= ((uint32_t)(row[t] >> cx->code_shift) << cx->lsh) << at;
+        } else if (first + f->per_word <= p->out.channels && f->width == 16u) {
+            for (t = 0; t < taps; ++t, o += nw, ++r0) {
+                const uint32_t v = (uint32_t)r0[0] | (uint32_t)r0[taps] << 16;
+                *o = ((v >> cs) & mask) << lsh;
+            }
+        } else {
+            /* the last word of the layer, with fewer channels than fields */
+            for (t = 0; t < taps; ++t, o += nw) {
+                uint32_t v = 0u;
+                for (j = 0; j < f->per_word && first + j < p->out.channels; ++j) {
+                    v |= ((uint32_t)(r0[(int64_t)j * taps + t] >> cs) << lsh)
+                         << (f->width * (uint32_t)j);
+                }
+                *o = v;
             }
         }
     }
@@ -414,8 +430,14 @@ static void store_pixel(const te_conv_ctx *cx, const te_epi_ch *ch, int32_t coun
     }
 }
 
-int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_words)
+TE_NO_LIBCALLS int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch,
+                                  int64_t scratch_words)
 {
+#if defined(TE_FIELDS_PAIRS)
+    const int32_t pairs = 2; /* dot holds two pixels' sums */
+#else
+    const int32_t pairs = 1;
+#endif
     const te_conv_params *p = cx->p;
     const int32_t cin = p->in.channels;
     const int32_t cout = p->out.channels;
@@ -468,7 +490,7 @@ int te_conv_fields(const te_conv_ctx *cx, uint32_t *scratch, int64_t scratch_wor
                  * clip alike). */
                 x = cx->input + (ih0 + kh0) * in_row + (iw0 + kw0) * cin;
                 wq = scratch + ((int64_t)kh0 * rk + kw0 * cin) * nw;
-                for (i = 0; i < 2 * nw * f.per_word; ++i) {
+                for (i = 0; i < pairs * nw * f.per_word; ++i) {
                     dot[i] = 0u;
                 }
 #if defined(TE_FIELDS_PAIRS)

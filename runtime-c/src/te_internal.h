@@ -42,6 +42,9 @@
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
 #define TE_THUMB2 1 /* UMLAL, SMLAL, UBFX: Armv7-M and later */
 #endif
+#if defined(__ARM_ARCH_6M__) && defined(__GNUC__)
+#define TE_THUMB1_ASM 1 /* Armv6-M: te_mla64 in Thumb-1 assembly */
+#endif
 #endif
 
 #if defined(TE_DSP) || defined(TE_SAT)
@@ -404,6 +407,43 @@ static inline int64_t te_mla64(int64_t acc, int32_t a, int32_t b)
     uint32_t lo = (uint32_t)(uint64_t)acc;
     uint32_t hi = (uint32_t)((uint64_t)acc >> 32);
     __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(a), "r"(b));
+    return (int64_t)(((uint64_t)hi << 32) | lo); /* GCC converts modulo 2^64 */
+#elif defined(TE_THUMB1_ASM)
+    /* Armv6-M has no long multiply, and libgcc's __aeabi_lmul (a call, about 45 instructions) has
+     * a carry test that branches, so the count of an inference would depend on the data. With
+     * 16-bit halves (al, bl unsigned, ah, bh signed, so that no partial product overflows):
+     * a * b = ah bh 2^32 + (ah bl + al bh) 2^16 + al bl, added into acc with ADDS/ADCS.
+     * 21 instructions, the same for every a and b. */
+    uint32_t lo = (uint32_t)(uint64_t)acc;
+    uint32_t hi = (uint32_t)((uint64_t)acc >> 32);
+    uint32_t t1, t2, t3;
+    __asm__(".syntax unified\n\t" /* GCC 12 writes Thumb-1 in the divided syntax */
+            "uxth  %[t1], %[a]\n\t"
+            "uxth  %[t2], %[b]\n\t"
+            "movs  %[t3], %[t1]\n\t"
+            "muls  %[t3], %[t2]\n\t"  /* al bl */
+            "adds  %[lo], %[lo], %[t3]\n\t"
+            "movs  %[t3], #0\n\t"
+            "adcs  %[hi], %[t3]\n\t"
+            "asrs  %[a], %[a], #16\n\t"
+            "asrs  %[b], %[b], #16\n\t"
+            "muls  %[t2], %[a]\n\t"   /* ah bl */
+            "muls  %[t1], %[b]\n\t"   /* al bh */
+            "muls  %[a], %[b]\n\t"    /* ah bh */
+            "adds  %[hi], %[hi], %[a]\n\t"
+            "lsls  %[t3], %[t2], #16\n\t"
+            "asrs  %[t2], %[t2], #16\n\t"
+            "adds  %[lo], %[lo], %[t3]\n\t"
+            "adcs  %[hi], %[t2]\n\t"
+            "lsls  %[t3], %[t1], #16\n\t"
+            "asrs  %[t1], %[t1], #16\n\t"
+            "adds  %[lo], %[lo], %[t3]\n\t"
+            "adcs  %[hi], %[t1]\n\t"
+            ".syntax divided"
+            : [lo] "+l"(lo), [hi] "+l"(hi), [a] "+l"(a), [b] "+l"(b), [t1] "=&l"(t1),
+              [t2] "=&l"(t2), [t3] "=&l"(t3)
+            :
+            : "cc");
     return (int64_t)(((uint64_t)hi << 32) | lo); /* GCC converts modulo 2^64 */
 #else
     return acc + (int64_t)a * b;

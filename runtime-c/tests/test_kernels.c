@@ -1629,6 +1629,27 @@ static void test_requant_expand_random(te_rng *r)
     }
 }
 
+/* te_mla64 (SMLAL on Armv7-M, four MULS on Armv6-M, a C multiply elsewhere) against the compiler's
+ * own 64-bit multiply, at the edges and on random operands. */
+static void test_mla64(te_rng *r)
+{
+    static const int32_t edge[] = {0, 1, -1, 2, -2, 0xFFFF, 0x10000, -0x10000, 0x7FFF, -0x8000,
+                                   0x12345678, -0x12345678, INT32_MAX, INT32_MIN, INT32_MIN + 1};
+    const int32_t ne = (int32_t)(sizeof edge / sizeof edge[0]);
+    int32_t i, j, bad = 0;
+    for (i = 0; i < ne * ne + 4000; ++i) {
+        const int32_t a = i < ne * ne ? edge[i / ne] : (int32_t)(uint32_t)te_rng_next(r);
+        const int32_t b = i < ne * ne ? edge[i % ne] : (int32_t)(uint32_t)te_rng_next(r);
+        const int64_t acc = te_rng_chance(r, 1, 2) ? 0 : (int64_t)(te_rng_next(r) >> 2) - ((int64_t)1 << 61);
+        const int64_t want = (int64_t)((uint64_t)acc + (uint64_t)((int64_t)a * (int64_t)b));
+        j = te_mla64(acc, a, b) == want;
+        if (!j && bad++ == 0) {
+            TE_CHECK(&g_tally, 0, "te_mla64(%" PRId64 ", %" PRId32 ", %" PRId32 ")", acc, a, b);
+        }
+    }
+    TE_CHECK(&g_tally, bad == 0, "te_mla64: %d of %d wrong", (int)bad, (int)(ne * ne + 4000));
+}
+
 static void test_requant_expand_errors(void)
 {
     te_requant_stored s;
@@ -1704,6 +1725,7 @@ int main(int argc, char **argv)
     test_packed_random(&rng);
     test_requant_expand_errors();
     test_requant_expand_random(&rng);
+    test_mla64(&rng);
     check_paths();
     return te_tally_report("kernels", &g_tally);
 }
