@@ -60,8 +60,16 @@ static int dense_packed4_dsp(int32_t in_f, int32_t out_f, const uint8_t *x, cons
 }
 #endif
 
-/* The top k bits of the nibble at bit b of v (k a constant after inlining: one UBFX on Armv7-M). */
+/* The top k bits of the nibble at bit b of v (k a constant after inlining: one UBFX on Armv7-M).
+ * Armv6-M has no UBFX: there the nibble is shifted to the top and back down by 32 - k, one
+ * immediate shift and one register shift, the same instructions at every k (a loop per k with
+ * masks cost more at k = 2 and 3 than at k = 4: each mask takes one of eight registers). */
+#if defined(__ARM_ARCH_6M__)
+#define TE_Q4(v, b, k) (((v) << (28u - (b))) >> (32u - (k)))
+#define TE_Q4_ONE_LOOP 1 /* k a variable: one loop for every k */
+#else
 #define TE_Q4(v, b, k) (((v) >> ((b) + 4u - (k))) & ((1u << (k)) - 1u))
+#endif
 
 /* Two rows' sums of q * x over one word of each: codes 8i..8i+3 (low nibbles), 8i+4..8i+7. */
 static inline void dot4_word(uint32_t v0, uint32_t v1, const uint8_t *xp, uint32_t k, uint32_t *d0,
@@ -109,12 +117,16 @@ static int dense_packed4_plain(int32_t in_f, int32_t out_f, const uint8_t *x, co
         uint32_t d0 = 0u, d1 = 0u;
         int32_t acc[2];
         te_epi_ch ch[2];
+#if defined(TE_Q4_ONE_LOOP)
+        dot4_rows(w0, w1, words, x, k, &d0, &d1);
+#else
         switch (k) {
         case 1u: dot4_rows(w0, w1, words, x, 1u, &d0, &d1); break;
         case 2u: dot4_rows(w0, w1, words, x, 2u, &d0, &d1); break;
         case 3u: dot4_rows(w0, w1, words, x, 3u, &d0, &d1); break;
         default: dot4_rows(w0, w1, words, x, 4u, &d0, &d1); break;
         }
+#endif
         acc[0] = te_split_acc(d0, xsum, n);
         acc[1] = te_split_acc(d1, xsum, n);
         te_epi_prepare(e, o, &ch[0]);
