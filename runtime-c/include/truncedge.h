@@ -315,6 +315,15 @@ te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const i
                      const int8_t *shift, int32_t out_max, const uint8_t *input, uint8_t *output);
 
 /*
+ * The global average pool: te_avgpool of a window that is the whole input (no padding, one
+ * output pixel), with that window's multiplier and shift. input [pixels][channels] (HWC,
+ * pixels = H * W), output [channels]; pixels * 255 and pixels * channels must fit int32.
+ * The same integers as te_avgpool; the code of its window geometry is not linked.
+ */
+te_status te_avgpool_global(int32_t pixels, int32_t channels, int32_t multiplier, int32_t shift,
+                            int32_t out_max, const uint8_t *input, uint8_t *output);
+
+/*
  * Elementwise add of two operands (CODE or INT32) of count elements to codes:
  *   out = clamp(round_shift(a * mult_a + b * mult_b, shift), lo, hi)
  * with count >= 1, shift in 1..62, |mult_a|, |mult_b| < 2^30 and 0 <= lo <= hi <= 255. The

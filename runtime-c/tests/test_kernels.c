@@ -1156,6 +1156,60 @@ static void test_pool_random(te_rng *r)
     }
 }
 
+/* te_avgpool_global against the naive pool of one window over the whole input, and its errors. */
+static void test_avgpool_global(te_rng *r)
+{
+    static int32_t mult[144]; /* ref_pool reads the whole window's entry, [H * W - 1] */
+    static int8_t shift[144];
+    int32_t case_id;
+    for (case_id = 1; case_id <= TE_TEST_CASES; ++case_id) {
+        te_pool_params p;
+        const int32_t in_bits = te_rng_range(r, 1, 8), out_bits = te_rng_range(r, 1, 8);
+        te_status st;
+        p.in.height = te_rng_range(r, 1, 12);
+        p.in.width = te_rng_range(r, 1, 12);
+        p.in.channels = te_rng_range(r, 1, 40);
+        p.out.height = p.out.width = 1;
+        p.out.channels = p.in.channels;
+        p.kernel_h = p.in.height;
+        p.kernel_w = p.in.width;
+        p.stride_h = p.stride_w = 1;
+        p.pad_top = p.pad_left = 0;
+        const int32_t w = p.in.height * p.in.width - 1;
+        fill_input(r, g_input, p.in.height * p.in.width * p.in.channels, in_bits);
+        if (te_rng_chance(r, 3, 4)) {
+            int32_t sh = te_rng_range(r, 16, 24);
+            int64_t m;
+            do {
+                m = (((int64_t)(1 << out_bits) - 1) << sh) /
+                    (((1 << in_bits) - 1) * p.kernel_h * p.kernel_w);
+            } while (m >= ((int64_t)1 << 30) && --sh > 1);
+            shift[w] = (int8_t)sh;
+            mult[w] = (int32_t)m;
+        } else {
+            shift[w] = (int8_t)te_rng_range(r, 1, 62);
+            mult[w] = te_rng_range(r, -(1 << 30) + 1, (1 << 30) - 1);
+        }
+        poison_outputs();
+        ref_pool(&p, 0, 1, mult, shift, (1 << out_bits) - 1, g_input, (uint8_t *)g_ref);
+        st = te_avgpool_global(p.in.height * p.in.width, p.in.channels, mult[w], shift[w],
+                               (1 << out_bits) - 1, g_input, (uint8_t *)g_out);
+        TE_CHECK(&g_tally, st == TE_OK, "avgpool_global case %" PRId32 " returned %d", case_id, (int)st);
+        compare_outputs(TE_ELEM_CODE, p.in.channels, "avgpool_global", case_id);
+    }
+    TE_CHECK(&g_tally, te_avgpool_global(4, 4, 1, 1, 255, NULL, g_input) == TE_ERR_NULL_POINTER,
+             "avgpool_global: NULL input accepted");
+    TE_CHECK(&g_tally, te_avgpool_global(0, 4, 1, 1, 255, g_input, g_input + 64) == TE_ERR_BAD_PARAMS,
+             "avgpool_global: 0 pixels accepted");
+    TE_CHECK(&g_tally, te_avgpool_global(4, 4, 1, 0, 255, g_input, g_input + 64) == TE_ERR_BAD_PARAMS,
+             "avgpool_global: shift 0 accepted");
+    TE_CHECK(&g_tally, te_avgpool_global(4, 4, 1, 1, 256, g_input, g_input + 64) == TE_ERR_BAD_PARAMS,
+             "avgpool_global: out_max 256 accepted");
+    TE_CHECK(&g_tally, te_avgpool_global(INT32_MAX / 255 + 1, 1, 1, 1, 255, g_input, g_input + 64) ==
+                           TE_ERR_BAD_PARAMS,
+             "avgpool_global: a sum that overflows int32 accepted");
+}
+
 static void test_pool_errors(void)
 {
     static const uint8_t x[16] = {0};
@@ -1718,6 +1772,7 @@ int main(int argc, char **argv)
     test_dense_random(&rng);
     test_dense_limits(&rng);
     test_pool_random(&rng);
+    test_avgpool_global(&rng);
     test_add_random(&rng);
     test_unpack_errors();
     test_unpack_random(&rng);

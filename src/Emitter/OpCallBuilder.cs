@@ -107,6 +107,19 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         var full = op.DividesByFullWindow(input.Shape, output.Shape);
         var n = op.KernelH * op.KernelW;
         var (mult, shift) = full ? (op.Multiplier[^1..], op.Shift[^1..]) : (op.Multiplier, op.Shift);
+        if (full && op.IsGlobal(input.Shape, output.Shape))
+        {
+            // one window over the whole input: te_avgpool_global, without te_avgpool's geometry
+            Use("te_avgpool", "avgpool");
+            _blocks.Add(new OpBlock(UInt(op.Index),
+                [$"op {Int(op.Index)}: avgpool {Quoted(op.Name)} (global)", $"in  {TensorText(input)}", $"out {TensorText(output)}",
+                 $"one window over the whole input (divisor {Int(n)})"],
+                null, null,
+                new AvgPoolCall(null, null, null, null, Int(output.MaxCode), Ref(op.Input), Ref(op.Output),
+                    new AvgPoolGlobal(Int(input.Shape.Height * input.Shape.Width), Int(input.Shape.Channels), Int32(mult[0]), Int(shift[0]))),
+                null, Ref(op.Output), UInt(output.ByteSize)));
+            return;
+        }
         ArrayModel[] arrays =
         [
             new("int32_t", multIdent, Int(mult.Length), Lines(mult.Select(Int32).ToList(), 8)),
@@ -125,7 +138,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         Use("te_avgpool", "avgpool");
         _blocks.Add(new OpBlock(UInt(op.Index), comment, null, null,
             new AvgPoolCall("&" + paramsIdent, full ? "1" : "0", multIdent, shiftIdent,
-                Int(output.MaxCode), Ref(op.Input), Ref(op.Output)),
+                Int(output.MaxCode), Ref(op.Input), Ref(op.Output), null),
             null, Ref(op.Output), UInt(output.ByteSize)));
     }
 

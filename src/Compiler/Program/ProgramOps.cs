@@ -95,6 +95,11 @@ public sealed record AvgPoolOp : ProgramOp
                             (output.Height - 1) * StrideH + KernelH <= input.Height &&
                             (output.Width - 1) * StrideW + KernelW <= input.Width);
 
+    /// <summary>Whether the pool is one window over the whole input (GlobalAveragePool): no padding, one output pixel.</summary>
+    public bool IsGlobal(TensorShape input, TensorShape output) =>
+        PadTop == 0 && PadLeft == 0 && KernelH == input.Height && KernelW == input.Width &&
+        output.Height == 1 && output.Width == 1;
+
     public override IReadOnlyList<int> Inputs => [Input];
     public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
 }

@@ -133,7 +133,11 @@ internal sealed record WeightedCall(
 
 internal sealed record MaxPoolCall(string Params, string Input, string Output);
 
-internal sealed record AvgPoolCall(string Params, string CountIncludePad, string Multiplier, string Shift, string OutMax, string Input, string Output);
+internal sealed record AvgPoolCall(string? Params, string? CountIncludePad, string? Multiplier, string? Shift, string OutMax, string Input, string Output,
+    AvgPoolGlobal? Global);
+
+/// <summary>te_avgpool_global's own arguments: pixels (H * W), channels, the whole window's multiplier and shift.</summary>
+internal sealed record AvgPoolGlobal(string Pixels, string Channels, string Multiplier, string Shift);
 
 internal sealed record AddCall(
     string Count,
