@@ -132,6 +132,23 @@ public class BadInputTests
         Assert.False(Directory.Exists(outDir));
     }
 
+    [Theory]
+    [InlineData("--act-bits", "9")]
+    [InlineData("--weight-bits", "1,9")]
+    [InlineData("--model", "vgg")]
+    [InlineData("--data", "imagenet")]
+    [InlineData("--train-limit", "1")]
+    [InlineData("--batch-size", "1")]
+    public void BadTrainOptionIsOneLineExitTwoNamingTheOptionAndNothingIsWritten(string option, string value)
+    {
+        var dir = CliRunner.TempDir();
+        var output = Path.Combine(dir, "model.onnx");
+        var r = CliRunner.Run("train", option, value, "--epochs", "1", "-o", output);
+        AssertOneLineError(r, "TE6000", option == "--batch-size" ? "batch size" : option);
+        Assert.DoesNotContain("internal error", r.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void UnknownOptionIsAUsageError()
     {

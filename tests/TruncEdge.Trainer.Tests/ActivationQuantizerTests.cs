@@ -83,15 +83,13 @@ public class DatasetTests
         // (255 v + 8) / 16: 0 -> 0, 1 -> 16, 8 -> 128, 16 -> 255
         Assert.Equal(new[] { 0, 16, 128, 255 }, new[] { 0, 1, 8, 16 }.Select(v => (255 * v + 8) / 16));
         var split = TrainingTests.Digits();
+        Assert.Equal("digits", split.Train.Name);
         Assert.Equal(1, split.Train.Channels);
         Assert.Equal(8, split.Train.Height);
-        if (split.Train.Name == "digits")
-        {
-            Assert.Equal(1438, split.Train.Count);
-            Assert.Equal(359, split.Test.Count);
-            var allowed = Enumerable.Range(0, 17).Select(v => (byte)((255 * v + 8) / 16)).ToHashSet();
-            Assert.All(split.Train.Images.Distinct(), b => Assert.Contains(b, allowed));
-        }
+        Assert.Equal(1438, split.Train.Count);
+        Assert.Equal(359, split.Test.Count);
+        var allowed = Enumerable.Range(0, 17).Select(v => (byte)((255 * v + 8) / 16)).ToHashSet();
+        Assert.All(split.Train.Images.Distinct(), b => Assert.Contains(b, allowed));
     }
 
     [Fact]

@@ -1,49 +1,18 @@
 using TruncEdge.Model.TruncQuant;
 using TruncEdge.Trainer.Data;
 using TruncEdge.Trainer.Quantization;
-using TruncEdge.Trainer.Tensors;
 using TruncEdge.Trainer.Training;
 
 namespace TruncEdge.Trainer.Tests;
 
-/// <summary>End-to-end training on small data: the 8x8 digits when the data cache has them
-/// (scripts/fetch-data.sh digits), otherwise a synthetic data set with the same shape.</summary>
+/// <summary>End-to-end training on the 8x8 digits of the data cache. Without them a test fails
+/// with the file and the command that fetches them (scripts/fetch-data.sh digits, which
+/// scripts/test.sh runs); it never trains on stand-in data instead.</summary>
 public class TrainingTests
 {
-    internal static DataSplit Digits()
-    {
-        try
-        {
-            return DataSets.Load("digits");
-        }
-        catch (DataSetException)
-        {
-            return SyntheticDigits();
-        }
-    }
-
-    /// <summary>Ten 8x8 prototype patterns plus noise: learnable, deterministic.</summary>
-    internal static DataSplit SyntheticDigits()
-    {
-        var rng = new Rng(77);
-        var protos = Enumerable.Range(0, 10).Select(_ => Enumerable.Range(0, 64).Select(_ => rng.NextInt(256)).ToArray()).ToArray();
-        Dataset Make(int count)
-        {
-            var images = new byte[count * 64];
-            var labels = new byte[count];
-            for (int i = 0; i < count; i++)
-            {
-                int c = rng.NextInt(10);
-                labels[i] = (byte)c;
-                for (int p = 0; p < 64; p++)
-                {
-                    images[i * 64 + p] = (byte)Math.Clamp(protos[c][p] + (int)(rng.NextGaussian() * 60), 0, 255);
-                }
-            }
-            return new Dataset("synthetic", 1, 8, 8, 10, images, labels);
-        }
-        return new DataSplit(Make(1438), Make(359));
-    }
+    /// <summary>The real 8x8 digits; throws DataSetException naming the missing file and
+    /// "scripts/fetch-data.sh digits" when the cache lacks them.</summary>
+    internal static DataSplit Digits() => DataSets.Load("digits");
 
     private static TrainOptions Options(string model, int epochs) => new()
     {
@@ -57,7 +26,7 @@ public class TrainingTests
     };
 
     [Fact]
-    public void MlpOnDigitsReachesNinetyPercentAtEveryTrainedBitWidthInSeconds()
+    public void MlpOnDigitsReachesNinetyPercentAtEveryTrainedBitWidth()
     {
         var result = TrainingSession.Create(Options("mlp", 8), Digits()).Run();
         foreach (int k in new[] { 1, 2, 4, 8 })
@@ -74,7 +43,8 @@ public class TrainingTests
             Assert.True(acc >= 0.85, $"calibrated {k}-bit accuracy {acc:P1}");
         }
         Assert.NotNull(result.Test.Find(Precision.Of(3), WeightDeployment.Truncate));
-        Assert.True(result.TrainingTime < TimeSpan.FromSeconds(60));
+        // The run trained all its epochs (how long it took is a benchmark's business, not a test's).
+        Assert.Equal(8, result.EpochsCompleted);
     }
 
     [Fact]

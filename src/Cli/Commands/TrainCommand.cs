@@ -54,16 +54,27 @@ public sealed class TrainCommand(CommandContext context)
             var outDir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             if (!Directory.Exists(outDir)) throw new DiagnosticException("TE6001", "the output folder does not exist", outPath);
 
-            TrainResult result;
+            // The options are the user's input: a bad one is their mistake (one line, exit 2). Only
+            // Validate's ArgumentException means that; one from deeper in training is a bug and goes
+            // to the internal-error path of Guard.
             try
             {
                 options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new DiagnosticException("TE6000", e.Message);
+            }
+
+            TrainResult result;
+            try
+            {
                 var session = r.GetValue(resume) is { } from
                     ? TrainingSession.Resume(from, o => o with { Epochs = options.Epochs, CheckpointPath = options.CheckpointPath, Threads = options.Threads })
                     : TrainingSession.Create(options);
                 result = Train(session, options);
             }
-            catch (Exception e) when (e is ArgumentException or CheckpointException or TruncEdge.Trainer.Data.DataSetException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+            catch (Exception e) when (e is CheckpointException or TruncEdge.Trainer.Data.DataSetException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
             {
                 throw new DiagnosticException("TE6000", e.Message);
             }

@@ -100,6 +100,14 @@ public sealed record TrainOptions
         {
             throw new ArgumentException("epochs >= 0, batch size >= 2, learning rate > 0, weight decay >= 0 and calibration epochs >= 0 are required");
         }
+        if (TrainLimit is < 2)
+        {
+            throw new ArgumentException($"--train-limit: {TrainLimit} is below 2 (training needs at least 2 samples)");
+        }
+        if (TestLimit is < 1)
+        {
+            throw new ArgumentException($"test limit: {TestLimit} is below 1");
+        }
         if (Schedule == ScheduleKind.MultiStep && Milestones.Count == 0)
         {
             throw new ArgumentException("--schedule multistep needs --milestones");

@@ -84,7 +84,7 @@ public sealed class TrainingSession
     public int EpochsCompleted { get; private set; }
 
     /// <summary>A new run. <paramref name="data"/> overrides loading <see cref="TrainOptions.Data"/>
-    /// from the cache (tests pass synthetic data).</summary>
+    /// from the cache (a caller that wants other data passes it here explicitly).</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="DataSetException">The data set is not in the cache.</exception>
     public static TrainingSession Create(TrainOptions options, DataSplit? data = null)
