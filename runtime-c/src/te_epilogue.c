@@ -144,7 +144,13 @@ static inline void te_epi_choose(te_epilogue *e, int32_t channels, int32_t pre_o
     e->sat4 = 0;
     /* d: a Code output [0, 2^b - 1] in the saturating form (see sat_d): USAT #8 for b = 8,
      * USAT #4 for b = 4 (d 0), otherwise USAT #8 and >> (8 - b) (d = 8 - b); else -1 */
+#if defined(TE_SAT)
     if (e->out_code != NULL && e->lo == 0) {
+#else
+    /* no USAT: the saturation would be the same two compares as the [lo, hi] clamp, and a shift
+     * more; and with one clamp for every k, no k runs a differently laid-out loop than k + 1 */
+    if (0) {
+#endif
         for (d = 0; d < 8 && (255 >> d) != e->hi; ++d) {
         }
         if (d == 4) {
