@@ -110,7 +110,7 @@ TE_NO_LIBCALLS static int conv_depthwise_plane(const te_conv_ctx *cx, int32_t c_
                 }
             }
         }
-        te_epi_prepare(&cx->e, oc, &ch);
+        te_epi_prepare_channel(&cx->e, oc, &ch);
 
         /* Step 2: every pixel; nine taps at offsets 0, 1, 2 of three rows. */
         for (oh = 0; oh < p->out.height; ++oh) {
@@ -168,7 +168,7 @@ static void conv_depthwise(const te_conv_ctx *cx, int32_t c_start)
         int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0;
 
         /* Step 1: the nine levels of a 3x3 kernel and the epilogue constants, once per channel. */
-        te_epi_prepare(&cx->e, oc, &ch);
+        te_epi_prepare_channel(&cx->e, oc, &ch);
         if (is_3x3) { /* times 2^lsh, as depthwise_window's acc */
             s0 = (2 * (int32_t)(w[0] >> cx->code_shift) - n) * scale;
             s1 = (2 * (int32_t)(w[1] >> cx->code_shift) - n) * scale;
@@ -272,7 +272,7 @@ static void dw_expand(const te_conv_ctx *cx, int32_t c0, uint32_t *w, te_epi_ch 
         w[2 * t + 1] = (uint32_t)(uint16_t)s[1] | (uint32_t)(uint16_t)s[3] << 16;
     }
     for (j = 0; j < 4; ++j) {
-        te_epi_prepare(&cx->e, c0 + j, &ch[j]);
+        te_epi_prepare_channel(&cx->e, c0 + j, &ch[j]);
     }
 }
 

@@ -101,7 +101,7 @@ typedef struct {
     uint8_t rpre;  /* residual_pre_shift[c], 0 without a residual */
 } te_epi_ch;
 
-static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch)
+static inline void te_epi_prepare_in(const te_epilogue *e, int32_t c, te_epi_ch *ch, int uniform)
 {
     /* scale is 0 (scale_mul and mult_mul 1) but in TE_EPI_HI; there
      * floor(t / 2^shift) = floor(t * 2^scale / 2^(shift + scale)), with t * 2^scale =
@@ -112,14 +112,26 @@ static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch
     const uint32_t pre = (uint32_t)e->pre_shift[c];
 #if defined(__ARM_ARCH_6M__)
     /* Armv6-M has no 32 x 32 -> 64 multiply (the product would be a library call in every
-     * channel's constants, and the rows path derives them per output): a branch instead */
+     * channel's constants): a branch on scale > 0 where the constants are derived per output
+     * (the rows path), else (uniform) a shift by scale (0..31) in 32-bit steps, the same
+     * instructions at every scale (the branch cost the k whose tables are scaled 17
+     * instructions a channel more, which showed on depthwise layers of few pixels) */
     ch->base = e->bias[c] + (int64_t)((uint64_t)1 << (e->shift[c] - 1));
-    ch->mult = e->multiplier[c];
-    if (e->scale > 0u) {
-        ch->base = te_shl64(ch->base, e->scale);
-        ch->mult *= 2;
+    if (uniform) {
+        const uint32_t lo = (uint32_t)(uint64_t)ch->base, hi = (uint32_t)((uint64_t)ch->base >> 32);
+        const uint32_t s = e->scale;
+        ch->base = (int64_t)(((uint64_t)((hi << s) | ((lo >> 1) >> (31u - s))) << 32) |
+                             (lo << s)); /* GCC converts modulo 2^64; the value fits */
+        ch->mult = e->multiplier[c] * e->mult_mul;
+    } else {
+        ch->mult = e->multiplier[c];
+        if (e->scale > 0u) {
+            ch->base = te_shl64(ch->base, e->scale);
+            ch->mult *= 2;
+        }
     }
 #else
+    (void)uniform;
     ch->base = te_mul64_u32(e->bias[c], e->scale_mul) + (int64_t)((uint64_t)1 << (sh - 1u));
     ch->mult = e->multiplier[c] * e->mult_mul;
 #endif
@@ -136,6 +148,19 @@ static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch
         ch->rmult = 0;
         ch->rpre = 0;
     }
+}
+
+/* The constants of channel c (any kernel). */
+static inline void te_epi_prepare(const te_epilogue *e, int32_t c, te_epi_ch *ch)
+{
+    te_epi_prepare_in(e, c, ch, 0);
+}
+
+/* The same, for kernels that derive them once per channel (the depthwise forms): on Armv6-M the
+ * same instructions at every k. */
+static inline void te_epi_prepare_channel(const te_epilogue *e, int32_t c, te_epi_ch *ch)
+{
+    te_epi_prepare_in(e, c, ch, 1);
 }
 
 /* r * rmult for element i of the residual (0 without one); each a 32 x 32 -> 64 multiply. */
