@@ -150,6 +150,20 @@ public class BadInputTests
     }
 
     [Fact]
+    public void EvalOnADataSetThatDoesNotFitTheModelNamesBothShapes()
+    {
+        // A 6x6 model against the 8x8 digits: the user's choice of data, exit 2 with TE6010.
+        var model = Models.SmallCnn(CliRunner.TempDir());
+        AssertOneLineError(CliRunner.Run("eval", model, "--data", "digits", "--limit", "10"), "TE6010", "small.onnx", "[1, 6, 6]", "[1, 8, 8]");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void EvalLimitBelowOneIsRefused(string limit) =>
+        AssertOneLineError(CliRunner.Run("eval", Models.SmallCnn(CliRunner.TempDir()), "--limit", limit), "TE6011", "--limit " + limit);
+
+    [Fact]
     public void UnknownOptionIsAUsageError()
     {
         var r = CliRunner.Run("inspect", "--frobnicate");

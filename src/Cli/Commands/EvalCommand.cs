@@ -30,6 +30,10 @@ public sealed class EvalCommand(CommandContext context)
         command.SetAction(r => context.Guard(() =>
         {
             var path = r.GetValue(model)!;
+            if (r.GetValue(limit) is int bad && bad < 1)
+            {
+                throw new DiagnosticException("TE6011", $"--limit {bad}: expected a number of test samples of at least 1");
+            }
             var compiled = new ModelCompiler().CompileFile(path, CommonOptions.CompilerOptions(r.GetValue(noPin)));
             Dataset test;
             EvalResult fake;
@@ -39,7 +43,7 @@ public sealed class EvalCommand(CommandContext context)
                 if (r.GetValue(limit) is { } n) test = test.Take(n);
                 fake = ModelEvaluation.Evaluate(compiled.Graph, test, new EvalOptions());
             }
-            catch (Exception e) when (e is DataSetException or UnsupportedModelException or ArgumentException)
+            catch (Exception e) when (e is DataSetException or UnsupportedModelException or DataSetMismatchException)
             {
                 throw new DiagnosticException("TE6010", e.Message, path);
             }

@@ -31,14 +31,14 @@ public sealed record EvalOptions
 public static class ModelEvaluation
 {
     /// <exception cref="UnsupportedModelException">The model uses an operator or form the trainer cannot run.</exception>
-    /// <exception cref="ArgumentException">The data set's shape or class count does not fit the model.</exception>
+    /// <exception cref="DataSetMismatchException">The data set's shape or class count does not fit the model.</exception>
     public static EvalResult Evaluate(ModelGraph graph, Dataset test, EvalOptions options)
     {
         var model = OnnxImport.ToNetwork(graph);
         var input = model.Network.Input;
         if (input.Channels != test.Channels || input.Height != test.Height || input.Width != test.Width || input.Classes < test.Classes)
         {
-            throw new ArgumentException(
+            throw new DataSetMismatchException(
                 $"the model takes [{input.Channels}, {input.Height}, {input.Width}] with {input.Classes} classes; " +
                 $"{test.Name} has [{test.Channels}, {test.Height}, {test.Width}] with {test.Classes}");
         }
