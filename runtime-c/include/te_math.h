@@ -20,10 +20,27 @@ static inline int64_t te_floor_shift(int64_t v, int32_t shift)
     return -(int64_t)((uint64_t)(-(v + 1)) >> shift) - 1;
 }
 
-/* The one rounding rule: v / 2^shift to nearest, ties toward +infinity; shift in 1..62. */
+/* v / 2^shift to nearest, ties toward +infinity; shift in 1..62. The rounding of the epilogues,
+ * whose v approximates a real value (docs/integer-semantics.md, "The rounding rule"). */
 static inline int64_t te_round_shift(int64_t v, int32_t shift)
 {
     return te_floor_shift(v + ((int64_t)1 << (shift - 1)), shift);
+}
+
+/*
+ * v / 2^shift to nearest, where v approximates a rational x * 2^shift from above by at most slack
+ * (v - x * 2^shift in [0, slack]) and x is either a tie (an exact half) or at least slack + 1
+ * units of 2^-shift above one (the compiler's choice of multiplier and shift makes it so:
+ * AvgPool and Add of codes, docs/integer-semantics.md). A remainder of at most slack above the
+ * half is then an exact half of x, which goes to the even neighbour (round half to even, as ONNX
+ * QuantizeLinear rounds); anything else rounds to nearest. shift in 1..62, slack >= 0.
+ */
+static inline int64_t te_round_shift_even(int64_t v, int32_t shift, int64_t slack)
+{
+    const int64_t t = v + ((int64_t)1 << (shift - 1));
+    const int64_t q = te_floor_shift(t, shift);
+    const int64_t above_half = (int64_t)((uint64_t)t & (((uint64_t)1 << shift) - 1u)); /* t mod 2^shift */
+    return q - (int64_t)(above_half <= slack && (q & 1) != 0);
 }
 
 /* Saturates v to [lo, hi]. */

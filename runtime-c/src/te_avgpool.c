@@ -63,7 +63,7 @@ te_status te_avgpool(const te_pool_params *p, int32_t count_include_pad, const i
                     x += row;
                 }
                 /* Step 3: one rounding, one clamp. */
-                y[c] = (uint8_t)te_clamp(te_round_shift((int64_t)sum * mult, sh), 0, out_max);
+                y[c] = (uint8_t)te_clamp(te_round_shift_even((int64_t)sum * mult, sh, sum), 0, out_max);
             }
         }
     }

@@ -3,7 +3,8 @@
  * window is the whole input): te_avgpool's integers without its window geometry, so that a model
  * whose only pool is global (ResNet, DS-CNN, MobileNet) links a fraction of te_avgpool's code.
  *
- *   y[c] = clamp(round_shift(sum_{p < pixels} x[p][c] * multiplier, shift), 0, out_max)
+ *   sum  = sum_{p < pixels} x[p][c]
+ *   y[c] = clamp(round_shift_even(sum * multiplier, shift, sum), 0, out_max)
  *
  * x [pixels][C] (HWC, pixels = H * W), y [C]; multiplier and shift are the full window's entry
  * of te_avgpool's table. docs/integer-semantics.md is the contract.
@@ -27,7 +28,7 @@ te_status te_avgpool_global(int32_t pixels, int32_t channels, int32_t multiplier
         for (i = 0; i < pixels; ++i) {
             sum += input[i * channels + c];
         }
-        output[c] = (uint8_t)te_clamp(te_round_shift((int64_t)sum * multiplier, shift), 0, out_max);
+        output[c] = (uint8_t)te_clamp(te_round_shift_even((int64_t)sum * multiplier, shift, sum), 0, out_max);
     }
     return TE_OK;
 }

@@ -168,7 +168,7 @@ static void ref_pool(const te_pool_params *p, int is_max, int32_t count_include_
                 } else {
                     d = count_include_pad ? p->kernel_h * p->kernel_w : inside;
                     out[(oh * p->out.width + ow) * p->out.channels + c] = (uint8_t)te_clamp(
-                        te_round_shift((int64_t)sum * mult[d - 1], shift[d - 1]), 0, out_max);
+                        te_round_shift_even((int64_t)sum * mult[d - 1], shift[d - 1], sum), 0, out_max);
                 }
             }
         }
@@ -1305,6 +1305,133 @@ static void test_add_random(te_rng *r)
     }
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Round half to even: AvgPool and Add of codes against exact rationals
+ * ------------------------------------------------------------------------------------------- */
+
+/* num / den (num >= 0, den > 0) to nearest, ties to even: ONNX QuantizeLinear's rounding. */
+static int32_t exact_round_half_even(int64_t num, int64_t den)
+{
+    const int64_t q = num / den, twice_rem = 2 * (num % den);
+    return (int32_t)(twice_rem > den || (twice_rem == den && (q & 1) != 0) ? q + 1 : q);
+}
+
+/* The compiler's multiplier (FixedPoint.Choose, roundUp): the largest shift keeping every
+ * ceil(num_i * 2^shift / den_i) below 2^30; computed exactly (num_i * 2^shift < 2^45 here). */
+static int32_t compiler_shift(const int64_t *num, const int64_t *den, int32_t n)
+{
+    int32_t sh = 62, i;
+    for (i = 0; i < n; ++i) {
+        const int64_t room = (((int64_t)1 << 30) - 1) * den[i] / num[i]; /* 2^sh <= room */
+        int32_t s = 0;
+        while (s < 62 && ((int64_t)1 << (s + 1)) <= room) {
+            s++;
+        }
+        sh = s < sh ? s : sh;
+    }
+    return sh;
+}
+
+static int32_t ceil_multiplier(int64_t num, int64_t den, int32_t sh)
+{
+    return (int32_t)(((num << sh) + den - 1) / den);
+}
+
+/*
+ * With the compiler's multipliers (rounded up) and shifts, te_avgpool_global and te_add of two
+ * code tensors give round_half_even(real value) on every sum: the rule of
+ * docs/integer-semantics.md, checked against exact rationals rather than the kernels' formula.
+ * Averages land on exact halves (ties, to even); sums of two codes never do (Qa Qb is odd), so
+ * te_add rounds half up and must still agree.
+ */
+static void test_round_half_even(te_rng *r)
+{
+    static const int32_t windows[] = {1, 2, 3, 4, 5, 6, 8, 9, 12, 16, 25, 36, 49, 64};
+    int32_t bi, bo, wi, i, ties = 0, checked = 0;
+    for (bi = 1; bi <= 8; ++bi) {
+        for (bo = 1; bo <= 8; ++bo) {
+            const int64_t qi = (1 << bi) - 1, qo = (1 << bo) - 1;
+            for (wi = 0; wi < (int32_t)(sizeof windows / sizeof windows[0]); ++wi) {
+                const int32_t n = windows[wi];
+                const int64_t den = qi * n;
+                const int32_t sh = compiler_shift(&qo, &den, 1);
+                const int32_t m = ceil_multiplier(qo, den, sh);
+                const int32_t channels = 64;
+                int32_t c, p;
+                if (((int64_t)1 << sh) <= 2 * den * den) {
+                    continue; /* the compiler refuses such a window (TE2064) */
+                }
+                /* channel c's sum: every value 0..qi*n for small windows, else random, half of
+                 * them forced to a tie when one exists (2 qo sum + den = 0 mod 2 den) */
+                for (c = 0; c < channels; ++c) {
+                    int32_t sum = (int32_t)(den < channels ? c % (den + 1) : te_rng_range(r, 0, (int32_t)den));
+                    if (c % 2 == 1) {
+                        int32_t t;
+                        for (t = 0; t <= (int32_t)den; ++t) {
+                            if ((2 * qo * t + den) % (2 * den) == 0 && te_rng_chance(r, 1, 2)) {
+                                sum = t;
+                                break;
+                            }
+                        }
+                    }
+                    ties += (2 * qo * sum + den) % (2 * den) == 0;
+                    for (p = 0; p < n; ++p) { /* spread sum over the n pixels, each <= qi */
+                        const int32_t v = sum > qi ? (int32_t)qi : sum;
+                        g_input[p * channels + c] = (uint8_t)v;
+                        sum -= v;
+                    }
+                }
+                TE_CHECK(&g_tally, te_avgpool_global(n, channels, m, sh, (int32_t)qo, g_input, g_in_b) == TE_OK,
+                         "round half even: avgpool_global failed");
+                for (c = 0; c < channels; ++c) {
+                    int32_t sum = 0, want;
+                    for (p = 0; p < n; ++p) {
+                        sum += g_input[p * channels + c];
+                    }
+                    want = exact_round_half_even(qo * sum, den);
+                    want = want > qo ? (int32_t)qo : want;
+                    checked++;
+                    TE_CHECK(&g_tally, g_in_b[c] == want,
+                             "round half even: avgpool of %" PRId32 " codes (%" PRId32 " -> %" PRId32
+                             " bits), sum %" PRId32 ": %d, want %" PRId32,
+                             n, bi, bo, sum, (int)g_in_b[c], want);
+                }
+            }
+            /* Add of a bi-bit and a bj-bit code tensor to bo bits: qo (a / qa + b / qb) */
+            {
+                const int64_t qa = qi, qb = (1 << te_rng_range(r, 1, 8)) - 1;
+                const int64_t nums[2] = {qo, qo}, dens[2] = {qa, qb};
+                const int32_t sh = compiler_shift(nums, dens, 2);
+                const int32_t ma = ceil_multiplier(qo, qa, sh), mb = ceil_multiplier(qo, qb, sh);
+                const int32_t count = 400;
+                te_operand a, b;
+                TE_CHECK(&g_tally, ((int64_t)1 << sh) > 2 * qa * qb * (qa + qb),
+                         "round half even: add shift %" PRId32 " too small to round exactly", sh);
+                for (i = 0; i < count; ++i) {
+                    g_input[i] = (uint8_t)te_rng_range(r, 0, (int32_t)qa);
+                    g_in_b[i] = (uint8_t)te_rng_range(r, 0, (int32_t)qb);
+                }
+                a.kind = b.kind = TE_ELEM_CODE;
+                a.data = g_input;
+                b.data = g_in_b;
+                TE_CHECK(&g_tally, te_add(count, a, ma, b, mb, sh, 0, (int32_t)qo, (uint8_t *)g_out) == TE_OK,
+                         "round half even: add failed");
+                for (i = 0; i < count; ++i) {
+                    const int64_t num = qo * (g_input[i] * qb + g_in_b[i] * qa), den = qa * qb;
+                    int32_t want = exact_round_half_even(num, den);
+                    want = want > qo ? (int32_t)qo : want;
+                    checked++;
+                    TE_CHECK(&g_tally, ((uint8_t *)g_out)[i] == want,
+                             "round half even: add %d/%" PRId64 " + %d/%" PRId64 " to %" PRId32 " bits: %d, want %" PRId32,
+                             (int)g_input[i], qa, (int)g_in_b[i], qb, bo, (int)((uint8_t *)g_out)[i], want);
+                }
+            }
+        }
+    }
+    printf("round half even: %" PRId32 " ties among %" PRId32 " values\n", ties, checked);
+    TE_CHECK(&g_tally, ties > 1000, "round half even: only %" PRId32 " ties among %" PRId32 " values", ties, checked);
+}
+
 static void test_add_errors(void)
 {
     static const uint8_t x[16] = {0};
@@ -1774,6 +1901,7 @@ int main(int argc, char **argv)
     test_pool_random(&rng);
     test_avgpool_global(&rng);
     test_add_random(&rng);
+    test_round_half_even(&rng);
     test_unpack_errors();
     test_unpack_random(&rng);
     test_packed_errors(&rng);

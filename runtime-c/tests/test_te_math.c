@@ -151,6 +151,26 @@ static void check_scale_multiplier_file(const char *dir, te_tally *t)
     TE_CHECK(t, rows > 200, "te_scale_multiplier.txt has only %d rows", rows);
 }
 
+static void check_round_shift_even_file(const char *dir, te_tally *t)
+{
+    int64_t c[4];
+    int rows = 0;
+    FILE *f = open_vectors(dir, "te_round_shift_even.txt");
+    TE_CHECK(t, f != NULL, "te_round_shift_even.txt missing");
+    if (f == NULL) {
+        return;
+    }
+    /* columns: v shift slack expected */
+    while (read_row(f, c, 4) == 4) {
+        int64_t got = te_round_shift_even(c[0], (int32_t)c[1], c[2]);
+        TE_CHECK(t, got == c[3], "te_round_shift_even(%" PRId64 ", %" PRId64 ", %" PRId64 ") = %" PRId64
+                 ", expected %" PRId64, c[0], c[1], c[2], got, c[3]);
+        rows++;
+    }
+    fclose(f);
+    TE_CHECK(t, rows > 2000, "te_round_shift_even.txt has only %d rows", rows);
+}
+
 /* The weight-level helpers against TRUNCQUANT.md section 2's test vectors. */
 static void check_levels(te_tally *t)
 {
@@ -295,6 +315,7 @@ int main(int argc, char **argv)
     check_clamp_file(dir, &t);
     check_requantize_file(dir, &t);
     check_scale_multiplier_file(dir, &t);
+    check_round_shift_even_file(dir, &t);
     check_levels(&t);
 #if defined(__SIZEOF_INT128__)
     check_random_edges(&t);

@@ -54,4 +54,13 @@ public class IntegerMathVectorTests
     {
         foreach (var r in Rows("te_scale_multiplier.txt")) Assert.Equal(r[2], IntegerMath.ScaleMultiplier((int)r[0], (int)r[1]));
     }
+
+    [Fact]
+    public void RoundShiftEven()
+    {
+        // columns: v shift slack expected
+        var rows = Rows("te_round_shift_even.txt").ToList();
+        Assert.True(rows.Count > 2000);
+        foreach (var r in rows) Assert.Equal(r[3], IntegerMath.RoundShiftEven(r[0], (int)r[1], r[2]));
+    }
 }

@@ -6,7 +6,7 @@ namespace TruncEdge.EndToEnd.Tests;
 /// <summary>
 /// An independent float64 evaluation of a TruncQuant-profile graph, written from the ONNX
 /// semantics and TRUNCQUANT.md, sharing no code with the compiler: real weights E*s/n at the
-/// layer's bit width, BatchNorm of that bit width, activation quantizers rounding half up.
+/// layer's bit width, BatchNorm of that bit width, activation quantizers rounding half to even (ONNX QuantizeLinear).
 /// The integer Program must approximate it closely; this catches lowering mistakes (layouts,
 /// folding, fusion) that a C-versus-C# comparison cannot see.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class FloatReference(ModelGraph graph)
             (double[], long[]) r = n.OpType switch
             {
                 "DequantizeLinear" => (x.D.Select(a => a * ExactScale(X(1).D[0])).ToArray(), x.S),
-                "QuantizeLinear" => (x.D.Select(a => Math.Clamp(RoundHalfUp(a / ExactScale(X(1).D[0])), 0, 255)).ToArray(), x.S),
+                "QuantizeLinear" => (x.D.Select(a => Math.Clamp(RoundHalfEven(a / ExactScale(X(1).D[0])), 0, 255)).ToArray(), x.S),
                 "Clip" => (x.D.Select(a => Math.Clamp(a, X(1).D[0], X(2).D[0])).ToArray(), x.S),
                 "Relu" => (x.D.Select(a => Math.Max(a, 0)).ToArray(), x.S),
                 "Conv" => Conv(n, x, bitsFor(n.Name)),
@@ -58,12 +58,12 @@ public sealed class FloatReference(ModelGraph graph)
         return 1.0 / ((1 << b) - 1);
     }
 
-    /// <summary>Round half up, treating values within float noise of a half as exact halves: sums
-    /// and averages of codes are rationals that land exactly on halves, which float64 blurs.</summary>
-    private static double RoundHalfUp(double v)
+    /// <summary>Round half to even, treating values within float noise of a half as exact halves:
+    /// sums and averages of codes are rationals that land exactly on halves, which float64 blurs.</summary>
+    private static double RoundHalfEven(double v)
     {
         var f = Math.Floor(v);
-        return Math.Abs(v - f - 0.5) < 1e-9 * Math.Max(1, Math.Abs(v)) ? f + 1 : Math.Floor(v + 0.5);
+        return Math.Abs(v - f - 0.5) < 1e-9 * Math.Max(1, Math.Abs(v)) ? (f % 2 == 0 ? f : f + 1) : Math.Floor(v + 0.5);
     }
 
     /// <summary>The weight node (Conv/Gemm/MatMul) that a BatchNorm follows, through a bias Add.</summary>

@@ -10,14 +10,14 @@ public class ActivationQuantizerTests
     private static readonly ComputeContext Compute = new(2);
 
     [Theory]
-    [InlineData(1, 0.5f, 1f)]          // tie: rounds up (banker's rounding would give 0)
+    [InlineData(1, 0.5f, 0f)]          // tie: to even (0; half up would give 1)
     [InlineData(1, 0.49f, 0f)]
-    [InlineData(2, 0.5f, 2f / 3f)]     // 1.5 -> 2
-    [InlineData(3, 0.5f, 4f / 7f)]     // 3.5 -> 4
+    [InlineData(2, 0.5f, 2f / 3f)]     // tie 1.5 -> 2 (even)
+    [InlineData(3, 0.5f, 4f / 7f)]     // tie 3.5 -> 4 (even)
     [InlineData(4, -0.3f, 0f)]         // clamped below
     [InlineData(4, 1.7f, 1f)]          // clamped above
-    [InlineData(8, 0.5f, 128f / 255f)] // 127.5 -> 128
-    public void ClampsAndRoundsHalfUp(int bits, float x, float expected)
+    [InlineData(8, 0.5f, 128f / 255f)] // tie 127.5 -> 128 (even)
+    public void ClampsAndRoundsHalfToEven(int bits, float x, float expected)
     {
         Assert.Equal(expected, ActivationKernels.Quantize(x, (1 << bits) - 1), 6);
         var y = new float[16];
@@ -38,7 +38,7 @@ public class ActivationQuantizerTests
             float q = (1 << bits) - 1;
             for (int i = 0; i < x.Length; i++)
             {
-                Assert.Equal(MathF.Floor(Math.Clamp(x[i], 0f, 1f) * q + 0.5f) / q, y[i]);
+                Assert.Equal(MathF.Round(Math.Clamp(x[i], 0f, 1f) * q, MidpointRounding.ToEven) / q, y[i]);
             }
         }
     }

@@ -247,6 +247,36 @@ def write_scale_multiplier(rng):
             f.write("%d %d %d\n" % (m, fac, round_shift(m * fac, 30)))
 
 
+def round_shift_even(v, sh, slack):
+    """v / 2^sh to nearest; a remainder of at most slack above the half is an exact half of the
+    rational v approximates from above, which goes to the even neighbour."""
+    t = v + (1 << (sh - 1))
+    q, above_half = t >> sh, t % (1 << sh)  # Python: floor and a remainder in [0, 2^sh)
+    return q - 1 if above_half <= slack and q % 2 == 1 else q
+
+
+def write_round_shift_even(rng):
+    rows = []
+    for sh in [1, 2, 3, 8, 16, 22, 29, 30, 31, 40, 61, 62]:
+        h = 1 << (sh - 1)
+        for slack in [0, 1, 2, 5, 255, 510, 16320]:
+            # just around halves of even and odd quotients, both signs: odd * h + d
+            for odd in (1, 3, 5, -1, -3, 7 * 1024 + 1):
+                for d in (0, 1, slack - 1, slack, slack + 1, -1):
+                    v = odd * h + d
+                    if legal_round(v, sh):
+                        rows.append((v, sh, slack))
+            for _ in range(3):
+                rows.append((rng.randint(-(1 << 61), 1 << 61), sh, slack))
+                rows.append((rng.randint(0, 255 * 64) * rng.randint(1, (1 << 30) - 1), sh, slack))
+    with open("te_round_shift_even.txt", "w", newline="\n") as f:
+        header(f, "te_round_shift_even(v, shift, slack) == expected: v / 2^shift to nearest, a "
+               "remainder of at most slack above the half going to the even neighbour",
+               "v shift slack expected")
+        for v, sh, slack in rows:
+            f.write("%d %d %d %d\n" % (v, sh, slack, round_shift_even(v, sh, slack)))
+
+
 if __name__ == "__main__":
     rng = random.Random(20250611)
     write_round_shift(rng)
@@ -254,3 +284,4 @@ if __name__ == "__main__":
     write_requantize(rng)
     write_floor_shift(rng)
     write_scale_multiplier(rng)
+    write_round_shift_even(rng)

@@ -229,8 +229,9 @@ public sealed class LowerRequantization
         var shift = new int[window];
         for (var n = 1; n <= window; n++)
         {
-            // Multipliers rounded up: an average that is exactly halfway between two codes (common:
-            // sums of integers) then rounds up like the float model, and no other value moves
+            // Multipliers rounded up: the excess, below sum units of 2^-shift, is the slack of
+            // te_round_shift_even, so an average exactly halfway between two codes (common: sums
+            // of integers) is recognised and goes to even as ONNX rounds, and no other value moves
             // across a rounding boundary, because sum * excess / 2^shift < 1 / (2 * Q_in * n).
             var chosen = FixedPoint.Choose([(double)output.MaxCode / (input.MaxCode * (double)n)], IntegerMath.MaxShift, roundUp: true)
                 ?? throw new DiagnosticException("TE2062", "average pool multiplier out of range", file, a.Name);
@@ -250,9 +251,15 @@ public sealed class LowerRequantization
     private static AddOp LowerAdd(DraftAddOp add, int index, ProgramTensor a, ProgramTensor b, ProgramTensor output, string file)
     {
         var q = output.MaxCode;
-        // Rounded up for the same reason as AvgPool: sums of two code tensors hit exact halves.
+        // Two code tensors: Q (a / Qa + b / Qb) has the odd denominator Qa Qb, so it is never a
+        // half, and a non-half lies at least 1 / (2 Qa Qb) from one. Multipliers rounded up by
+        // less than 1 each add at most a + b <= Qa + Qb units of 2^-shift, which the shift must
+        // keep below that distance for the rounding to be that of the real sum.
         var chosen = FixedPoint.Choose([q * a.Scale, q * b.Scale], IntegerMath.MaxShift, roundUp: true)
             ?? throw new DiagnosticException("TE2063", "Add multiplier out of range", file, add.Name);
+        if (a.Kind == ElementKind.Code && b.Kind == ElementKind.Code &&
+            Math.ScaleB(1.0, chosen.Shift) <= 2.0 * a.MaxCode * b.MaxCode * (a.MaxCode + b.MaxCode))
+            throw new DiagnosticException("TE2065", $"Add of {a.Bits}- and {b.Bits}-bit codes to {output.Bits} bits cannot round exactly (shift {chosen.Shift})", file, add.Name);
         return new AddOp
         {
             Index = index, Name = add.Name, Output = add.Output, A = add.A, B = add.B,

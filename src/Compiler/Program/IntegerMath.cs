@@ -17,9 +17,24 @@ public static class IntegerMath
     /// <summary>Epilogue biases stay within +-2^61 (docs/integer-semantics.md).</summary>
     public const long BiasLimit = 1L << 61;
 
-    /// <summary>The one rounding rule: v / 2^shift rounded to nearest, ties toward +infinity,
-    /// i.e. floor((v + 2^(shift-1)) / 2^shift). C#'s &gt;&gt; on long is an arithmetic shift (floor).</summary>
+    /// <summary>v / 2^shift rounded to nearest, ties toward +infinity, i.e.
+    /// floor((v + 2^(shift-1)) / 2^shift): the rounding of an epilogue, whose v approximates a real
+    /// value (docs/integer-semantics.md, "The rounding rule"). C#'s &gt;&gt; on long is an arithmetic
+    /// shift (floor).</summary>
     public static long RoundShift(long v, int shift) => (v + (1L << (shift - 1))) >> shift;
+
+    /// <summary>v / 2^shift rounded to nearest, where v approximates a rational x * 2^shift from
+    /// above by at most <paramref name="slack"/> and x is a tie or more than slack units of
+    /// 2^-shift away from one (AvgPool and Add of codes, whose multipliers the compiler rounds up):
+    /// a remainder of at most slack above the half is an exact half of x, which goes to the even
+    /// neighbour, as ONNX QuantizeLinear rounds (te_round_shift_even).</summary>
+    public static long RoundShiftEven(long v, int shift, long slack)
+    {
+        var t = v + (1L << (shift - 1));
+        var q = t >> shift;
+        var aboveHalf = t & ((1L << shift) - 1);
+        return aboveHalf <= slack && (q & 1) != 0 ? q - 1 : q;
+    }
 
     /// <summary>floor(v / 2^shift) for shift in [0, 62] (an arithmetic shift).</summary>
     public static long FloorShift(long v, int shift) => v >> shift;

@@ -115,7 +115,7 @@ public sealed class ReferenceExecutor(IntegerProgram program)
             {
                 var n = op.CountIncludePad ? op.KernelH * op.KernelW : window.Count;
                 long sum = window.Sum();
-                return IntegerMath.Clamp(IntegerMath.RoundShift(sum * op.Multiplier[n - 1], op.Shift[n - 1]), 0, max);
+                return IntegerMath.Clamp(IntegerMath.RoundShiftEven(sum * op.Multiplier[n - 1], op.Shift[n - 1], sum), 0, max);
             });
         }
 

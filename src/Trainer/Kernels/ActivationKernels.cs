@@ -6,8 +6,8 @@ namespace TruncEdge.Trainer.Kernels;
 /// <summary>
 /// The activation quantizer and ReLU, forward and backward (straight-through estimator).
 /// Quantizer (TRUNCQUANT.md section 3, rounding as in docs/integer-semantics.md):
-/// code = floor(clamp(x, 0, 1) * Q + 1/2), y = code / Q, Q = 2^b - 1 (ties round up, never to
-/// even). Gradient: dy where 0 &lt; x &lt; 1, zero elsewhere.
+/// code = round(clamp(x, 0, 1) * Q), ties to even as ONNX QuantizeLinear and torch.round round,
+/// y = code / Q, Q = 2^b - 1. Gradient: dy where 0 &lt; x &lt; 1, zero elsewhere.
 /// </summary>
 public static class ActivationKernels
 {
@@ -20,12 +20,11 @@ public static class ActivationKernels
             if (Vector256.IsHardwareAccelerated)
             {
                 var vq = Vector256.Create(q);
-                var half = Vector256.Create(0.5f);
                 var one = Vector256.Create(1f);
                 for (; i <= e - 8; i += 8)
                 {
                     var v = Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref x[i]), Vector256<float>.Zero), one);
-                    (Vector256.Floor(v * vq + half) / vq).StoreUnsafe(ref y[i]);
+                    (Vector256.Round(v * vq) / vq).StoreUnsafe(ref y[i]);
                 }
             }
             for (; i < e; i++)
@@ -36,7 +35,7 @@ public static class ActivationKernels
     }
 
     /// <summary>One element of the quantizer (the scalar definition the SIMD path follows).</summary>
-    public static float Quantize(float x, float q) => MathF.Floor(Math.Clamp(x, 0f, 1f) * q + 0.5f) / q;
+    public static float Quantize(float x, float q) => MathF.Round(Math.Clamp(x, 0f, 1f) * q) / q;
 
     /// <summary>dx = dy where 0 &lt; x &lt; 1 (the clamp's pass band), else 0.</summary>
     public static void QuantizeBackward(ComputeContext ctx, float[] x, float[] dy, float[] dx, int length) =>

@@ -5,7 +5,7 @@ namespace TruncEdge.Trainer.Layers;
 
 /// <summary>
 /// The activation quantizer of TRUNCQUANT.md section 3 at <see cref="Bits"/> bits: clamp to
-/// [0, 1], round half up to a code, real value code / (2^b - 1); exported as Clip(0,1) +
+/// [0, 1], round to a code (ties to even, as ONNX QuantizeLinear), real value code / (2^b - 1); exported as Clip(0,1) +
 /// QuantizeLinear/DequantizeLinear. The full-precision member uses plain ReLU instead.
 /// </summary>
 public sealed class ActivationQuantizer : Layer
