@@ -4,7 +4,7 @@ namespace TruncEdge.Emitter;
 
 /// <summary>
 /// Turns an <see cref="IntegerProgram"/> into the files of a C folder (docs/emitted-c.md): the
-/// model API and implementation printed from Templates/*.hbs, the build files, the runtime
+/// model API and implementation printed from Templates/*.sbn, the build files, the runtime
 /// headers and the kernels the model calls, and the test harness. In memory only; write the
 /// result with <see cref="OutputFolderWriter"/>. Same Program and options, same bytes.
 /// </summary>

@@ -92,9 +92,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             WindowText(op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft),
         };
         Use("te_maxpool", "maxpool");
-        _blocks.Add(new OpBlock(UInt(op.Index), comment, null,
-            new MaxPoolCall("&" + paramsIdent, Ref(op.Input), Ref(op.Output)), null, null,
-            Ref(op.Output), UInt(output.ByteSize)));
+        AddBlock(op, comment, Call("te_maxpool", [], $"&{paramsIdent}, {Ref(op.Input)}, {Ref(op.Output)}"));
     }
 
     public void Visit(AvgPoolOp op)
@@ -111,13 +109,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         {
             // one window over the whole input: te_avgpool_global, without te_avgpool's geometry
             Use("te_avgpool", "avgpool");
-            _blocks.Add(new OpBlock(UInt(op.Index),
+            AddBlock(op,
                 [$"op {Int(op.Index)}: avgpool {Quoted(op.Name)} (global)", $"in  {TensorText(input)}", $"out {TensorText(output)}",
                  $"one window over the whole input (divisor {Int(n)})"],
-                null, null,
-                new AvgPoolCall(null, null, null, null, Int(output.MaxCode), Ref(op.Input), Ref(op.Output),
-                    new AvgPoolGlobal(Int(input.Shape.Height * input.Shape.Width), Int(input.Shape.Channels), Int32(mult[0]), Int(shift[0]))),
-                null, Ref(op.Output), UInt(output.ByteSize)));
+                Call("te_avgpool_global", [],
+                    $"{Int(input.Shape.Height * input.Shape.Width)}, {Int(input.Shape.Channels)}, {Int32(mult[0])}, {Int(shift[0])}",
+                    $"{Int(output.MaxCode)}, {Ref(op.Input)}, {Ref(op.Output)}"));
             return;
         }
         ArrayModel[] arrays =
@@ -136,10 +133,9 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
                 : full ? $", every window whole (divisor {Int(n)})" : ", divisor = in-bounds positions"),
         };
         Use("te_avgpool", "avgpool");
-        _blocks.Add(new OpBlock(UInt(op.Index), comment, null, null,
-            new AvgPoolCall("&" + paramsIdent, full ? "1" : "0", multIdent, shiftIdent,
-                Int(output.MaxCode), Ref(op.Input), Ref(op.Output), null),
-            null, Ref(op.Output), UInt(output.ByteSize)));
+        AddBlock(op, comment, Call("te_avgpool", [],
+            $"&{paramsIdent}, {(full ? "1" : "0")}, {multIdent}, {shiftIdent}, {Int(output.MaxCode)}",
+            $"{Ref(op.Input)}, {Ref(op.Output)}"));
     }
 
     public void Visit(AddOp op)
@@ -155,10 +151,10 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             $"{Int(op.Clamp.Lo)}, {Int(op.Clamp.Hi)})",
         };
         Use("te_add", "add");
-        _blocks.Add(new OpBlock(UInt(op.Index), comment, null, null, null,
-            new AddCall(Int(output.Shape.Size), ElemKind(a), Ref(op.A), Int32(op.MultiplierA), ElemKind(b), Ref(op.B),
-                Int32(op.MultiplierB), Int(op.Shift), Int32(op.Clamp.Lo), Int32(op.Clamp.Hi), Ref(op.Output)),
-            Ref(op.Output), UInt(output.ByteSize)));
+        AddBlock(op, comment, Call("te_add",
+            [$"const te_operand a = {{ {ElemKind(a)}, {Ref(op.A)} }};", $"const te_operand b = {{ {ElemKind(b)}, {Ref(op.B)} }};"],
+            $"{Int(output.Shape.Size)}, a, {Int32(op.MultiplierA)}, b, {Int32(op.MultiplierB)}, {Int(op.Shift)}, " +
+            $"{Int32(op.Clamp.Lo)}, {Int32(op.Clamp.Hi)}, {Ref(op.Output)}"));
     }
 
     /// <summary>A Conv or Dense call: <paramref name="kernel"/> is the runtime family (te_conv2d,
@@ -207,36 +203,56 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         var workArgs = !layer.IsPacked ? ""
             : work is null ? $", {UInt(chunk)}, NULL, 0u"
             : $", {UInt(chunk)}, arena + {UInt(work.ArenaOffset)}, {UInt(work.Bytes)}";
-        var call = new WeightedCall(
-            layer.IsPacked ? kernel + "_packed" : variant ?? kernel,
-            geometry,
-            Ref(input),
-            layer.IsPacked ? $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}" : names.Layer(layer.Index, "codes"),
-            layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]",
-            single is null ? row : null,
-            $"{names.Layer(layer.Index, "bias")}[{channelRow}]",
-            $"{names.Layer(layer.Index, "mult")}[{channelRow}]",
-            stored.Rows.Any(r => r.PreShift is not null) ? $"{names.Layer(layer.Index, "pshift")}[{channelRow}]" : "NULL",
-            stored.Rows.Any(r => r.Shift is not null) ? $"{names.Layer(layer.Index, "shift")}[{channelRow}]" : "NULL",
-            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rmult")}[{channelRow}]",
-            residual is null ? "NULL" : $"{names.Layer(layer.Index, "rpshift")}[{channelRow}]",
-            Int32(clamp.Lo),
-            Int32(clamp.Hi),
-            single is { } s0 ? UInt(s0.BiasShift) : $"{names.Layer(layer.Index, "kshift")}[row][0]",
-            single is { } s1 ? Int32(s1.Factor) : $"{names.Layer(layer.Index, "kfactor")}[row][0]",
-            single is { } s2 ? UInt(s2.ShiftAdd) : $"{names.Layer(layer.Index, "kshift")}[row][1]",
-            single is { } s3 ? UInt(s3.PreAdd) : $"{names.Layer(layer.Index, "kshift")}[row][2]",
-            Int(layer.OutChannels),
-            $"arena + {UInt(requantWork.ArenaOffset)}",
-            UInt(requantWork.Bytes),
-            residual is { } rk ? ElemKind(program.Tensors[rk]) : "TE_ELEM_NONE",
-            residual is { } rd ? Ref(rd) : "NULL",
-            ElemKind(output),
-            Ref(op.Output),
-            ScratchInit(op),
-            workArgs + (kernel == "te_conv2d" ? scratchArg : ""));
-        _blocks.Add(new OpBlock(UInt(op.Index), comment, call, null, null, null, Ref(op.Output), UInt(output.ByteSize)));
+        // te_requant_stored: a row of per-channel constants, and the step of these bits (one k: its constants)
+        string Channels(string what) => $"{names.Layer(layer.Index, what)}[{channelRow}]";
+        string Step(string what, int i) => $"{names.Layer(layer.Index, what)}[row][{Int(i)}]";
+        var preShift = stored.Rows.Any(r => r.PreShift is not null) ? Channels("pshift") : "NULL";
+        var shift = stored.Rows.Any(r => r.Shift is not null) ? Channels("shift") : "NULL";
+        var (rmult, rpshift) = residual is null ? ("NULL", "NULL") : (Channels("rmult"), Channels("rpshift"));
+        var (factor, biasShift, shiftAdd, preAdd) = single is null
+            ? (Step("kfactor", 0), Step("kshift", 0), Step("kshift", 1), Step("kshift", 2))
+            : (Int32(single.Factor), UInt(single.BiasShift), UInt(single.ShiftAdd), UInt(single.PreAdd));
+        var setup = new List<string> { $"const uint32_t bits = {(layer.Pinned ? "8u" : $"ctx->layer_bits[{Int(layer.Index)}]")};" };
+        if (single is null)
+        {
+            setup.Add($"const uint32_t row = {row}; /* the table row of these bits */");
+        }
+        setup.AddRange(
+        [
+            "const te_requant_stored stored = {",
+            $"    {Channels("bias")}, {Channels("mult")}, {preShift}, {shift},",
+            $"    {rmult}, {rpshift}, {Int32(clamp.Lo)}, {Int32(clamp.Hi)},",
+            $"    {factor}, {biasShift}, {shiftAdd}, {preAdd}",
+            "};",
+            residual is { } rd
+                ? $"const te_operand residual = {{ {ElemKind(program.Tensors[rd])}, {Ref(rd)} }};"
+                : "const te_operand residual = { TE_ELEM_NONE, NULL };",
+        ]);
+        if (ScratchInit(op) is { } scratchInit)
+        {
+            setup.Add($"const te_scratch scratch = {{ {scratchInit} }};");
+        }
+        setup.Add("const te_requant *rq;");
+        var codes = layer.IsPacked ? $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}" : names.Layer(layer.Index, "codes");
+        AddBlock(op, comment,
+            Call("te_requant_expand", setup, $"&stored, {Int(layer.OutChannels)}, arena + {UInt(requantWork.ArenaOffset)}, {UInt(requantWork.Bytes)}, &rq"),
+            new KernelCall([], layer.IsPacked ? kernel + "_packed" : variant ?? kernel,
+                [$"{geometry}, {Ref(input)}, {codes}, bits, rq, residual",
+                 $"{ElemKind(output)}, {Ref(op.Output)}{workArgs}{(kernel == "te_conv2d" ? scratchArg : "")}"],
+                WeightedHang));
     }
+
+    /// <summary>Where a weighted call's second argument line starts after the block's indentation:
+    /// one column right of te_conv2d's first argument, whatever the variant's name, as the C has
+    /// always been printed (unaligned, but the emitted bytes are the contract).</summary>
+    private static readonly string WeightedHang = new(' ', 20);
+
+    /// <summary>A call whose argument lines after the first line up under its first argument.</summary>
+    private static KernelCall Call(string kernel, IReadOnlyList<string> setup, params string[] arguments) =>
+        new(setup, kernel, arguments, new string(' ', $"status = {kernel}(".Length));
+
+    private void AddBlock(ProgramOp op, IReadOnlyList<string> comment, params KernelCall[] calls) =>
+        _blocks.Add(new OpBlock(UInt(op.Index), comment, calls, Ref(op.Output), UInt(program.Tensors[op.Output].ByteSize)));
 
     /// <summary>"arena + 1024, 19008u" for an op with planned kernel scratch, else null.</summary>
     private string? ScratchInit(ProgramOp op) =>

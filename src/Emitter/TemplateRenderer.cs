@@ -1,55 +1,60 @@
-using HandlebarsDotNet;
+using Scriban;
+using Scriban.Runtime;
 
 namespace TruncEdge.Emitter;
 
 /// <summary>
-/// Prints emit models through the Handlebars templates embedded from Templates/*.hbs (partials
-/// from Templates/partials/*.hbs, registered under their file name). No escaping: the emit model
-/// already holds final C and Markdown text. A binding the model does not have is an error,
-/// never an empty string. Output uses "\n" line endings whatever the template files had.
-/// One instance per emitter; it keeps no state beyond its compiled templates.
+/// Prints emit models through the Scriban templates embedded from Templates/*.sbn. Templates see
+/// the model's members under camelCase names (<c>source.ops</c>, <c>op.calls</c>). No escaping:
+/// the emit model already holds final C and Markdown text. A binding the model does not have is
+/// an error, never an empty string, and no limit of Scriban's truncates or stops a big model.
+/// Output uses "\n" line endings whatever the template files had. One instance per emitter; it
+/// keeps no state beyond its parsed templates (a render gets its own context).
 /// </summary>
 internal sealed class TemplateRenderer
 {
     private const string Prefix = "templates/";
-    private readonly Dictionary<string, HandlebarsTemplate<object, object>> _templates = new(StringComparer.Ordinal);
+    private const string Extension = ".sbn";
+    private static readonly MemberRenamerDelegate CamelCase = member => char.ToLowerInvariant(member.Name[0]) + member.Name[1..];
+
+    private readonly Dictionary<string, Template> _templates;
 
     public TemplateRenderer()
     {
-        var handlebars = Handlebars.Create(new HandlebarsConfiguration
-        {
-            ThrowOnUnresolvedBindingExpression = true,
-            TextEncoder = null,
-        });
         var assembly = typeof(TemplateRenderer).Assembly;
-        // (resource name, name with '/' separators): RecursiveDir uses '\\' when built on Windows.
-        var resources = assembly.GetManifestResourceNames()
-            .Select(n => (Resource: n, Name: n.Replace('\\', '/')))
-            .Where(r => r.Name.StartsWith(Prefix, StringComparison.Ordinal) && r.Name.EndsWith(".hbs", StringComparison.Ordinal))
-            .OrderBy(r => r.Name, StringComparer.Ordinal)
-            .ToList();
-        foreach (var (resource, name) in resources.Where(r => r.Name.StartsWith(Prefix + "partials/", StringComparison.Ordinal)))
-        {
-            handlebars.RegisterTemplate(name[(Prefix + "partials/").Length..^".hbs".Length], Load(assembly, resource));
-        }
-
-        foreach (var (resource, name) in resources.Where(r => !r.Name.StartsWith(Prefix + "partials/", StringComparison.Ordinal)))
-        {
-            _templates[name[Prefix.Length..^".hbs".Length]] = handlebars.Compile(Load(assembly, resource));
-        }
+        _templates = assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(Extension, StringComparison.Ordinal))
+            .ToDictionary(n => n[Prefix.Length..^Extension.Length], n => Parse(n, RuntimeSources.NormaliseText(RuntimeSources.ReadResource(assembly, n))),
+                StringComparer.Ordinal);
     }
 
-    /// <summary>Renders template <paramref name="name"/> (file name without .hbs, e.g. "model.c").</summary>
+    /// <summary>Renders template <paramref name="name"/> (file name without .sbn, e.g. "model.c").</summary>
     public string Render(string name, object model)
     {
         if (!_templates.TryGetValue(name, out var template))
         {
-            throw new InvalidOperationException($"template '{name}.hbs' is not embedded in TruncEdge.Emitter");
+            throw new InvalidOperationException($"template '{name}{Extension}' is not embedded in TruncEdge.Emitter");
         }
 
-        return RuntimeSources.NormaliseText(template(model));
+        var globals = new ScriptObject();
+        globals.Import(model, renamer: CamelCase);
+        var context = new TemplateContext
+        {
+            StrictVariables = true, // an unknown variable throws
+            EnableRelaxedMemberAccess = false, // so does an unknown member, or a member of null
+            MemberRenamer = CamelCase,
+            LoopLimit = 0, // Scriban stops a loop after 1000 items by default: a layer has more code lines
+            LimitToString = 0, // and truncates a string past 1 MiB
+        };
+        context.PushGlobal(globals);
+        return RuntimeSources.NormaliseText(template.Render(context));
     }
 
-    private static string Load(System.Reflection.Assembly assembly, string name) =>
-        RuntimeSources.NormaliseText(RuntimeSources.ReadResource(assembly, name));
+    private static Template Parse(string name, string text)
+    {
+        var template = Template.Parse(text, name);
+        return template.HasErrors
+            ? throw new InvalidOperationException($"template '{name}' does not parse: " + string.Join("; ", template.Messages))
+            : template;
+    }
 }

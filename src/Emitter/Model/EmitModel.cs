@@ -89,68 +89,23 @@ internal sealed record ParamsModel(string CType, string Ident, string Init);
 
 internal sealed record ArrayModel(string CType, string Ident, string Count, IReadOnlyList<string> Lines);
 
-/// <summary>One op of the invoke function: a comment, one kernel call (exactly one of the
-/// call records is set), the status check and the trace call.</summary>
+/// <summary>One op of the invoke function: a comment, its kernel calls (each followed by the
+/// status check) and the trace call.</summary>
 internal sealed record OpBlock(
     string Index,
     IReadOnlyList<string> Comment,
-    WeightedCall? Weighted,
-    MaxPoolCall? MaxPool,
-    AvgPoolCall? AvgPool,
-    AddCall? Add,
+    IReadOnlyList<KernelCall> Calls,
     string Output,
     string OutputBytes);
 
-/// <summary>te_conv2d or te_dense after te_requant_expand: Geometry is the arguments before the input pointer.</summary>
-internal sealed record WeightedCall(
-    string Kernel,
-    string Geometry,
-    string Input,
-    string Codes,
-    string Bits,
-    string? Row,
-    string Bias,
-    string Multiplier,
-    string PreShift,
-    string Shift,
-    string ResidualMultiplier,
-    string ResidualPreShift,
-    string Lo,
-    string Hi,
-    string BiasShift,
-    string Factor,
-    string ShiftAdd,
-    string PreAdd,
-    string Channels,
-    string RequantWork,
-    string RequantWorkBytes,
-    string ResidualKind,
-    string ResidualData,
-    string OutputKind,
-    string Output,
-    string? ScratchInit,
-    string TrailingArgs); // ", NULL" or ", &scratch"; a packed layer's call (te_conv2d_packed, te_dense_packed) adds its group size and work buffer
-
-internal sealed record MaxPoolCall(string Params, string Input, string Output);
-
-internal sealed record AvgPoolCall(string? Params, string? CountIncludePad, string? Multiplier, string? Shift, string OutMax, string Input, string Output,
-    AvgPoolGlobal? Global);
-
-/// <summary>te_avgpool_global's own arguments: pixels (H * W), channels, the whole window's multiplier and shift.</summary>
-internal sealed record AvgPoolGlobal(string Pixels, string Channels, string Multiplier, string Shift);
-
-internal sealed record AddCall(
-    string Count,
-    string AKind,
-    string AData,
-    string MultiplierA,
-    string BKind,
-    string BData,
-    string MultiplierB,
-    string Shift,
-    string Lo,
-    string Hi,
-    string Output);
+/// <summary>
+/// One runtime call in &lt;prefix&gt;_invoke, in the one form every op prints (so the template has
+/// no branch per op, and a new op needs no template change): the statements that set up its
+/// arguments, one line each, then <c>status = Kernel(arguments);</c>. <see cref="Arguments"/> are the
+/// lines the arguments are printed on, joined by ",", each line after the first indented by
+/// <see cref="Hang"/> beyond the block. A weighted op is two calls: te_requant_expand, then its kernel.
+/// </summary>
+internal sealed record KernelCall(IReadOnlyList<string> Setup, string Kernel, IReadOnlyList<string> Arguments, string Hang);
 
 /// <summary>The final copy of the output tensor to the caller's int32 buffer.</summary>
 internal sealed record OutputCopy(string Comment, bool IsCode, string Data);
