@@ -67,7 +67,7 @@ public sealed class FloatReference(ModelGraph graph)
     }
 
     /// <summary>The weight node (Conv/Gemm/MatMul) that a BatchNorm follows, through a bias Add.</summary>
-    private string Producer(string value)
+    internal string Producer(string value)
     {
         var node = graph.Nodes.First(n => n.Outputs[0] == value);
         return node.OpType is "Conv" or "Gemm" or "MatMul"
@@ -96,7 +96,8 @@ public sealed class FloatReference(ModelGraph graph)
         return r;
     }
 
-    private double[] RealWeights(string name, int k)
+    /// <summary>The real weights of initializer <paramref name="name"/> at k bits, E * s / (2^k - 1).</summary>
+    internal double[] RealWeights(string name, int k)
     {
         var set = TruncQuantProfile.GetWeightCodes(graph, name, _quantizer);
         var n = (1 << k) - 1;
