@@ -5,7 +5,8 @@
 #   bash scripts/setup-toolchains.sh          install (as root, or through sudo) and build the plugin
 #   bash scripts/setup-toolchains.sh --check  only report what is missing; exit 1 if anything is
 #
-# Packages (Debian 12; about 2.6 GiB, 40 s): the host gcc, the Arm and RISC-V bare-metal GCC,
+# Packages (Debian 12; about 2.6 GiB, 40 s): the host gcc, make and cmake (the emitted folders'
+# builds), the Arm and RISC-V bare-metal GCC,
 # picolibc for both, and QEMU system emulators for Arm and RISC-V. targets/tools.json names the
 # command each package provides; a test checks that this list covers it.
 set -euo pipefail
@@ -14,6 +15,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # command-or-file  package
 wanted=(
   "gcc gcc"
+  "make make"
+  "cmake cmake"
   "arm-none-eabi-gcc gcc-arm-none-eabi"
   "specs:arm-none-eabi-gcc picolibc-arm-none-eabi"
   "riscv64-unknown-elf-gcc gcc-riscv64-unknown-elf"

@@ -235,9 +235,11 @@ static inline void te_epi_hi4(const te_epilogue *e, const te_epi_ch *ch, int32_t
         out[3] = (uint8_t)te_epi_hi(e, te_mla64(ch[3].base, a3, ch[3].mult), ch[3].shift);
         return;
     }
-#if defined(__GNUC__) && defined(TE_SAT) && defined(TE_THUMB2)
+#if defined(__GNUC__) && defined(TE_SAT) && defined(TE_THUMB2) && defined(__OPTIMIZE__)
     /* GCC runs out of registers here and spills; 8 instructions per output in assembly. The
-     * offsets are those of te_epi_ch: base 0, mult 8, shift 16 (checked below). */
+     * offsets are those of te_epi_ch: base 0, mult 8, shift 16 (checked below). Unoptimized
+     * builds (-O0, a firmware's Debug build) take the C form below, the same integers: there GCC
+     * keeps every variable in memory and cannot give this asm its twelve registers. */
     {
         uint32_t lo, hi, m, sh;
 #define TE_EPI_SAT_ASM(A, OFF, OUT, SAT)                                                         \

@@ -79,6 +79,7 @@ public sealed class CSourceEmitter
             new(model.HeaderFile, _templates.Render("model.h", model)),
             new(model.SourceFile, _templates.Render("model.c", model)),
         };
+        if (model.Cross is { } cross) files.Add(new(cross.ToolchainFile, _templates.Render("toolchain.cmake", model)));
         files.AddRange(headers.Concat(runtimeSources).Concat(harness).Select(p => new EmittedFile(OutputPath(p), _runtime.Read(p))));
 
         return new EmittedFolder(options.Prefix, files);

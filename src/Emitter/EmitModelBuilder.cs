@@ -53,6 +53,9 @@ internal static class EmitModelBuilder
             runtimeHeaders,
             harnessSources,
             CommentText(options.Target, 80),
+            options.Cross is { } cross
+                ? new CrossModel(cross.Compiler, cross.Archiver, string.Join(' ', cross.CpuFlags), cross.Processor, ToolchainFile(options.Target))
+                : null,
             header,
             source,
             deploy,
@@ -60,6 +63,9 @@ internal static class EmitModelBuilder
                 ? $"weights (the top {Int(ProgramStatistics.StoreBits(program))} bits of each code, packed in uint32_t words; pinned layers 8-bit codes)"
                 : "weights (8-bit codes)");
     }
+
+    /// <summary>The CMake toolchain file of a cross folder: cmake/&lt;target&gt;.cmake.</summary>
+    public static string ToolchainFile(string target) => $"cmake/{target}.cmake";
 
     /// <summary>What _init gives layer i: the highest deployed k, and 8 to pinned layers when that is below 8.</summary>
     private static string InitBits(IntegerProgram program, Names names)

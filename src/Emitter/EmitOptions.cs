@@ -5,8 +5,8 @@ namespace TruncEdge.Emitter;
 
 /// <summary>
 /// What the caller tells the emitter besides the Program. Everything except <see cref="Prefix"/>
-/// only goes into the provenance comment at the top of every generated file (STYLE rule 13), so
-/// two runs with the same options produce the same bytes.
+/// and <see cref="Cross"/> only goes into the provenance comment at the top of every generated
+/// file (STYLE rule 13), so two runs with the same options produce the same bytes.
 /// </summary>
 public sealed record EmitOptions
 {
@@ -18,6 +18,10 @@ public sealed record EmitOptions
 
     /// <summary>The target the folder was compiled for (a name from targets/, or "host").</summary>
     public string Target { get; init; } = "host";
+
+    /// <summary>The cross target's compiler and CPU flags, the defaults of the emitted Makefile
+    /// and of cmake/&lt;target&gt;.cmake; null for a host folder (the Makefile then uses cc).</summary>
+    public CrossBuild? Cross { get; init; }
 
     /// <summary>The TruncEdge version that emitted the folder.</summary>
     public string ToolVersion { get; init; } = "unknown";

@@ -42,6 +42,7 @@ public class TemplateRendererTests
             HeaderFile = "m.h",
             KernelSources = sources,
             HarnessSources = Array.Empty<string>(),
+            Cross = (object?)null, // a host folder
         });
 
         Assert.Contains("# " + line + "\n", text, StringComparison.Ordinal);

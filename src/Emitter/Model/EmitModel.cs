@@ -17,10 +17,19 @@ internal sealed record FolderModel(
     IReadOnlyList<string> RuntimeHeaders,
     IReadOnlyList<string> HarnessSources,
     string Target,
+    CrossModel? Cross, // null for a host folder
     HeaderModel Header,
     SourceModel Source,
     DeploymentModel? Deploy, // null when every k = 1..8 is deployed (the output is then as before --deploy-bits existed)
     string WeightsText); // "weights (8-bit codes)", or the packed storage of --store-bits
+
+/// <summary>The cross target's build defaults (<see cref="CrossBuild"/>), as printed.</summary>
+internal sealed record CrossModel(
+    string Compiler,
+    string Archiver,
+    string CpuFlags,       // space-separated
+    string Processor,
+    string ToolchainFile); // "cmake/cortex-m4.cmake"
 
 /// <summary>
 /// A folder compiled for some weight bit widths only (`--deploy-bits`): tables hold a row per

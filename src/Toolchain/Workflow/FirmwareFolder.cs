@@ -23,9 +23,15 @@ public sealed class FirmwareFolder(TargetCatalog catalog)
         var options = new EmitOptions
         {
             Prefix = prefix, Target = target.Name, ToolVersion = ToolVersion, CommandLine = commandLine, ModelSha256 = model.Sha256,
+            Cross = CrossBuildOf(target),
         };
         return new CSourceEmitter().Emit(p, options);
     }
+
+    /// <summary>The emitted build's defaults for a cross target: its compiler and code generation
+    /// flags, without the libc choice (--specs=...), which is the firmware's.</summary>
+    public static CrossBuild? CrossBuildOf(Target target) =>
+        target.IsHost ? null : new CrossBuild(target.Compiler, target.CFlags.Where(f => !f.StartsWith("--specs=", StringComparison.Ordinal)).ToList());
 
     /// <summary>Emits and writes the folder atomically (nothing is left behind on failure).</summary>
     public EmittedFolder Write(CompiledModel model, Target target, string outputDirectory, string prefix = EmitOptions.DefaultPrefix, string commandLine = "")
