@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Text;
+using CliWrap;
 using TruncEdge.Model.Diagnostics;
 
 namespace TruncEdge.Toolchain;
@@ -39,118 +39,81 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 }
 
 /// <summary>
-/// The one wrapper over <see cref="Process"/>: everything TruncEdge runs (gcc, QEMU, harnesses)
-/// goes through <see cref="Run"/>, so every run has captured output and, when asked, a timeout
-/// that kills the whole process tree.
+/// The one wrapper over CliWrap: everything TruncEdge runs (gcc, QEMU, harnesses) goes through
+/// <see cref="Run"/>, so every run has captured output and, when asked, a timeout that kills the
+/// tool with everything it started.
 /// </summary>
 public static class ProcessRunner
 {
     public static ProcessResult Run(ProcessSpec spec, CancellationToken cancellation = default)
     {
-        var info = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in spec.Arguments) info.ArgumentList.Add(a);
-        if (spec.WorkingDirectory is not null) info.WorkingDirectory = spec.WorkingDirectory;
-        if (spec.Environment is not null)
-        {
-            foreach (var (k, v) in spec.Environment)
-            {
-                if (v is null) info.Environment.Remove(k);
-                else info.Environment[k] = v;
-            }
-        }
+        // Resolved here rather than by the child: under setsid a missing program would only show
+        // as setsid's exit status, and users get a one-line TE5004 naming the program instead.
+        var program = FindOnPath(spec.FileName) ?? throw new DiagnosticException(ToolchainDiagnosticCodes.CannotStart,
+            $"cannot start '{spec.FileName}': " + (spec.FileName.Contains('/') ? "no such executable file" : "not found on PATH"));
 
-        using var process = new Process { StartInfo = info };
+        // CliWrap's kill on cancellation walks the child's descendants, which misses those that
+        // were orphaned (QEMU's and shells' grandchildren reparented to init). setsid(1) makes
+        // the tool the leader of its own process group, so one kill(2) reaches all of them.
+        // .NET starts children in our group, never as group leaders, so setsid execs the tool in
+        // place: its pid is the group's id and its exit status is the tool's. Without setsid
+        // (not Linux) the tool runs directly and CliWrap's kill is all there is.
+        var setsid = FindOnPath("setsid");
+        var stdout = new CappedText(spec.MaxCapturedChars);
+        var stderr = new CappedText(spec.MaxCapturedChars);
+        var command = Cli.Wrap(setsid ?? program)
+            .WithArguments(setsid is null ? spec.Arguments : [program, .. spec.Arguments])
+            .WithWorkingDirectory(spec.WorkingDirectory ?? Directory.GetCurrentDirectory())
+            .WithEnvironmentVariables(spec.Environment ?? new Dictionary<string, string?>())
+            .WithStandardInputPipe(spec.StandardInput is { } input ? PipeSource.FromBytes(input) : PipeSource.Null)
+            .WithStandardOutputPipe(stdout)
+            .WithStandardErrorPipe(stderr)
+            .WithValidation(CommandResultValidation.None);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (spec.Timeout is { } t) stop.CancelAfter(t);
         var clock = Stopwatch.StartNew();
+        CommandTask<CommandResult> task;
         try
         {
-            process.Start();
+            task = command.ExecuteAsync(stop.Token);
         }
         catch (Win32Exception e)
         {
-            throw new DiagnosticException(ToolchainDiagnosticCodes.CannotStart, $"cannot start '{spec.FileName}': {e.Message}");
+            throw new DiagnosticException(ToolchainDiagnosticCodes.CannotStart, $"cannot start '{spec.FileName}': {(e.InnerException ?? e).Message}");
         }
 
-        var stdout = Drain(process.StandardOutput, spec.MaxCapturedChars);
-        var stderr = Drain(process.StandardError, spec.MaxCapturedChars);
+        using var group = setsid is null ? null : new ProcessGroup(task.ProcessId, stop.Token);
         try
         {
-            if (spec.StandardInput is { Length: > 0 } input) process.StandardInput.BaseStream.Write(input);
-            process.StandardInput.Close();
+            var result = task.GetAwaiter().GetResult();
+            return new ProcessResult(result.ExitCode, stdout.Text, stderr.Text, clock.Elapsed, TimedOut: false);
         }
-        catch (IOException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The child exited without reading its input; its exit status tells the story.
+            cancellation.ThrowIfCancellationRequested();
+            return new ProcessResult(-1, stdout.Text, stderr.Text, clock.Elapsed, TimedOut: true);
         }
-
-        var timedOut = false;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
+        catch (TimeoutException)
         {
-            if (spec.Timeout is { } t) timeout.CancelAfter(t);
-            try
-            {
-                process.WaitForExitAsync(timeout.Token).GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                timedOut = !cancellation.IsCancellationRequested;
-                KillTree(process);
-                process.WaitForExit();
-            }
+            // CliWrap gave up waiting for the killed process to exit.
+            throw new DiagnosticException(ToolchainDiagnosticCodes.CannotStart,
+                $"'{spec.FileName}' (pid {task.ProcessId}) was killed but did not exit");
         }
-        // Output pipes close once every process holding them is gone.
-        var outText = stdout.GetAwaiter().GetResult();
-        var errText = stderr.GetAwaiter().GetResult();
-        clock.Stop();
-        cancellation.ThrowIfCancellationRequested();
-        return new ProcessResult(timedOut ? -1 : process.ExitCode, outText, errText, clock.Elapsed, timedOut);
     }
 
-    /// <summary>The full path of an executable found on PATH (or the path itself if it names a file), else null.</summary>
+    /// <summary>The full path of an executable found on PATH (or the path itself if it names one), else null.</summary>
     public static string? FindOnPath(string command)
     {
-        if (command.Contains('/')) return File.Exists(command) ? Path.GetFullPath(command) : null;
+        if (command.Contains('/')) return IsExecutable(command) ? Path.GetFullPath(command) : null;
         var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, command);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
+        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, command))
+            .FirstOrDefault(IsExecutable);
     }
 
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-    }
-
-    private static async Task<string> Drain(StreamReader reader, int maxChars)
-    {
-        var kept = new StringBuilder();
-        var buffer = new char[8192];
-        var dropped = false;
-        int n;
-        while ((n = await reader.ReadAsync(buffer.AsMemory()).ConfigureAwait(false)) > 0)
-        {
-            var room = maxChars - kept.Length;
-            if (room > 0) kept.Append(buffer, 0, Math.Min(room, n));
-            if (n > room) dropped = true;
-        }
-        if (dropped) kept.Append("\n[output truncated]\n");
-        return kept.ToString();
-    }
+    // Like execvp, skip files without an execute bit (Windows has none to check).
+    private static bool IsExecutable(string path) =>
+        File.Exists(path) && (OperatingSystem.IsWindows()
+            || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
 }

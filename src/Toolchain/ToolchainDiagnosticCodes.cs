@@ -15,7 +15,7 @@ public static class ToolchainDiagnosticCodes
     public const string UnknownTarget = "TE5002";
     /// <summary>A command (compiler, QEMU, C library) a target needs is not installed.</summary>
     public const string ToolMissing = "TE5003";
-    /// <summary>A process could not be started at all.</summary>
+    /// <summary>A process could not be started at all (or, once killed, did not exit).</summary>
     public const string CannotStart = "TE5004";
 
     /// <summary>The folder to build is not an emitted TruncEdge folder (missing model or harness files).</summary>
