@@ -1,4 +1,6 @@
+using TruncEdge.Compiler.Passes;
 using TruncEdge.Compiler.Program;
+using TruncEdge.Model.Diagnostics;
 
 namespace TruncEdge.Emitter;
 
@@ -45,7 +47,13 @@ public sealed class CSourceEmitter
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        ProgramChecks.Check(program);
+        if (program.Layers.Count == 0)
+        {
+            throw new DiagnosticException(new Diagnostic(EmitterDiagnosticCodes.NoWeightLayers,
+                "the model has no Conv or Gemm layer: there is nothing to emit", Node: program.Name, Pass: "emit"));
+        }
+        // The C below relies on every Program invariant (array sizes, pointer kinds, arena bounds).
+        new VerifyProgram().Run(program);
 
         var kernels = EmitModelBuilder.KernelsUsed(program);
         var missing = _runtime.Missing(kernels);

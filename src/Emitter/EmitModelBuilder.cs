@@ -183,7 +183,7 @@ internal static class EmitModelBuilder
 
     private static LayerModel BuildLayer(IntegerProgram program, Names names, WeightLayer layer, LayerUse use)
     {
-        var rows = ProgramChecks.RowBits(program, layer).ToList();
+        var rows = program.RowBits(layer).ToList();
         var c = layer.OutChannels;
         var hasResidual = layer.Tables[rows[0] - 1]!.ResidualMultiplier is not null;
         var tableBytes = (long)ProgramStatistics.TableBytes(layer);

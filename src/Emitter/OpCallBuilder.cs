@@ -5,11 +5,11 @@ using static TruncEdge.Emitter.CFormat;
 namespace TruncEdge.Emitter;
 
 /// <summary>
-/// The emitter's half of <see cref="IOpVisitor"/>: one method per op, each producing the op's
-/// kernel call (and its static const data) for <c>&lt;prefix&gt;_invoke</c>. The reference
+/// The emitter's <see cref="IOpVisitor{T}"/>: one method per op, each producing the op's block
+/// of kernel calls (and its static const data) for <c>&lt;prefix&gt;_invoke</c>. The reference
 /// executor implements the same interface, so a new op cannot reach one and not the other.
 /// </summary>
-internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVisitor
+internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVisitor<OpBlock>
 {
     private readonly List<OpBlock> _blocks = [];
     private readonly List<OpDataModel> _data = [];
@@ -27,7 +27,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
     /// <summary>How each weight layer is used, from the first op that uses it (MACs over all of them).</summary>
     public IReadOnlyDictionary<int, LayerUse> Layers => _layers;
 
-    public void Visit(ConvOp op)
+    public OpBlock Visit(ConvOp op)
     {
         var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
         var layer = program.Layers[op.Layer];
@@ -54,11 +54,11 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         // block form in its planned scratch, depthwise, or the grouped form.
         var variant = op.Groups == 1 ? program.Scratch.Any(s => s.Op == op.Index) ? "te_conv2d_block" : "te_conv2d"
             : op.Groups == input.Shape.Channels ? "te_conv2d_depthwise" : "te_conv2d_grouped";
-        AddWeighted(op, kind, "te_conv2d", layer.IsPacked ? $"{variant}, &{paramsIdent}" : "&" + paramsIdent,
+        return AddWeighted(op, kind, "te_conv2d", layer.IsPacked ? $"{variant}, &{paramsIdent}" : "&" + paramsIdent,
             op.Input, layer, op.Residual, op.Clamp, macs, comment, variant);
     }
 
-    public void Visit(DenseOp op)
+    public OpBlock Visit(DenseOp op)
     {
         var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
         var layer = program.Layers[op.Layer];
@@ -73,14 +73,14 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         UseLayer(layer, $"dense {Int(input.Shape.Size)} -> {Int(output.Shape.Size)}",
             $"codes [{Int(layer.OutChannels)}][{Int(input.Shape.Size)}] (out feature, in feature in HWC order)", input, output, macs);
         // te_dense_lanes takes up to 1024 inputs (truncedge.h) and links no row form beside its lanes
-        AddWeighted(op, "dense", "te_dense", $"{Int(input.Shape.Size)}, {Int(output.Shape.Size)}", op.Input, layer, op.Residual, op.Clamp, macs, comment,
+        return AddWeighted(op, "dense", "te_dense", $"{Int(input.Shape.Size)}, {Int(output.Shape.Size)}", op.Input, layer, op.Residual, op.Clamp, macs, comment,
             input.Shape.Size <= DenseLanesMax ? "te_dense_lanes" : "te_dense");
     }
 
     /// <summary>The most inputs te_dense_lanes takes (TE_DENSE_LANES_MAX, truncedge.h).</summary>
     private const int DenseLanesMax = 1024;
 
-    public void Visit(MaxPoolOp op)
+    public OpBlock Visit(MaxPoolOp op)
     {
         var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
         var paramsIdent = AddPoolParams(op.Index, op.Name, input, output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft, []);
@@ -92,10 +92,10 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             WindowText(op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft),
         };
         Use("te_maxpool", "maxpool");
-        AddBlock(op, comment, Call("te_maxpool", [], $"&{paramsIdent}, {Ref(op.Input)}, {Ref(op.Output)}"));
+        return AddBlock(op, comment, Call("te_maxpool", [], $"&{paramsIdent}, {Ref(op.Input)}, {Ref(op.Output)}"));
     }
 
-    public void Visit(AvgPoolOp op)
+    public OpBlock Visit(AvgPoolOp op)
     {
         var (input, output) = (program.Tensors[op.Input], program.Tensors[op.Output]);
         var multIdent = names.OpData(op.Index, "mult");
@@ -109,13 +109,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         {
             // one window over the whole input: te_avgpool_global, without te_avgpool's geometry
             Use("te_avgpool", "avgpool");
-            AddBlock(op,
+            return AddBlock(op,
                 [$"op {Int(op.Index)}: avgpool {Quoted(op.Name)} (global)", $"in  {TensorText(input)}", $"out {TensorText(output)}",
                  $"one window over the whole input (divisor {Int(n)})"],
                 Call("te_avgpool_global", [],
                     $"{Int(input.Shape.Height * input.Shape.Width)}, {Int(input.Shape.Channels)}, {Int32(mult[0])}, {Int(shift[0])}",
                     $"{Int(output.MaxCode)}, {Ref(op.Input)}, {Ref(op.Output)}"));
-            return;
         }
         ArrayModel[] arrays =
         [
@@ -133,12 +132,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
                 : full ? $", every window whole (divisor {Int(n)})" : ", divisor = in-bounds positions"),
         };
         Use("te_avgpool", "avgpool");
-        AddBlock(op, comment, Call("te_avgpool", [],
+        return AddBlock(op, comment, Call("te_avgpool", [],
             $"&{paramsIdent}, {(full ? "1" : "0")}, {multIdent}, {shiftIdent}, {Int(output.MaxCode)}",
             $"{Ref(op.Input)}, {Ref(op.Output)}"));
     }
 
-    public void Visit(AddOp op)
+    public OpBlock Visit(AddOp op)
     {
         var (a, b, output) = (program.Tensors[op.A], program.Tensors[op.B], program.Tensors[op.Output]);
         var comment = new List<string>
@@ -151,7 +150,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
             $"{Int(op.Clamp.Lo)}, {Int(op.Clamp.Hi)})",
         };
         Use("te_add", "add");
-        AddBlock(op, comment, Call("te_add",
+        return AddBlock(op, comment, Call("te_add",
             [$"const te_operand a = {{ {ElemKind(a)}, {Ref(op.A)} }};", $"const te_operand b = {{ {ElemKind(b)}, {Ref(op.B)} }};"],
             $"{Int(output.Shape.Size)}, a, {Int32(op.MultiplierA)}, b, {Int32(op.MultiplierB)}, {Int(op.Shift)}, " +
             $"{Int32(op.Clamp.Lo)}, {Int32(op.Clamp.Hi)}, {Ref(op.Output)}"));
@@ -159,7 +158,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
 
     /// <summary>A Conv or Dense call: <paramref name="kernel"/> is the runtime family (te_conv2d,
     /// te_dense), <paramref name="variant"/> the function called on unpacked codes.</summary>
-    private void AddWeighted(ProgramOp op, string kind, string kernel, string geometry, int input, WeightLayer layer, int? residual,
+    private OpBlock AddWeighted(ProgramOp op, string kind, string kernel, string geometry, int input, WeightLayer layer, int? residual,
         ClampRange clamp, long macs, List<string> comment, string? variant = null)
     {
         var output = program.Tensors[op.Output];
@@ -234,7 +233,7 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
         }
         setup.Add("const te_requant *rq;");
         var codes = layer.IsPacked ? $"{names.Layer(layer.Index, "packed")}, {UInt(layer.StoreBits)}" : names.Layer(layer.Index, "codes");
-        AddBlock(op, comment,
+        return AddBlock(op, comment,
             Call("te_requant_expand", setup, $"&stored, {Int(layer.OutChannels)}, arena + {UInt(requantWork.ArenaOffset)}, {UInt(requantWork.Bytes)}, &rq"),
             new KernelCall([], layer.IsPacked ? kernel + "_packed" : variant ?? kernel,
                 [$"{geometry}, {Ref(input)}, {codes}, bits, rq, residual",
@@ -251,8 +250,12 @@ internal sealed class OpCallBuilder(IntegerProgram program, Names names) : IOpVi
     private static KernelCall Call(string kernel, IReadOnlyList<string> setup, params string[] arguments) =>
         new(setup, kernel, arguments, new string(' ', $"status = {kernel}(".Length));
 
-    private void AddBlock(ProgramOp op, IReadOnlyList<string> comment, params KernelCall[] calls) =>
-        _blocks.Add(new OpBlock(UInt(op.Index), comment, calls, Ref(op.Output), UInt(program.Tensors[op.Output].ByteSize)));
+    private OpBlock AddBlock(ProgramOp op, IReadOnlyList<string> comment, params KernelCall[] calls)
+    {
+        var block = new OpBlock(UInt(op.Index), comment, calls, Ref(op.Output), UInt(program.Tensors[op.Output].ByteSize));
+        _blocks.Add(block);
+        return block;
+    }
 
     /// <summary>"arena + 1024, 19008u" for an op with planned kernel scratch, else null.</summary>
     private string? ScratchInit(ProgramOp op) =>

@@ -12,16 +12,19 @@ namespace TruncEdge.Compiler.Tests;
 /// </summary>
 public class PlanArenaTests
 {
-    /// <summary>A chain of maxpools with random sizes and skip connections through Adds.</summary>
+    /// <summary>A chain of maxpools with random sizes and skip connections through Adds: a
+    /// well-formed Program (each pool keeps its channels and maps its input's width to its
+    /// output's through a 3-wide window, stride 1 or 2, padding 0..2).</summary>
     private static IntegerProgram RandomChain(Random rng)
     {
         var tensors = new List<ProgramTensor>();
-        ProgramTensor T(int c, ElementKind kind = ElementKind.Code) => new()
+        ProgramTensor T(int w, int c, ElementKind kind = ElementKind.Code) => new()
         {
-            Id = tensors.Count, Name = $"t{tensors.Count}", Shape = new TensorShape(1, 1, c), Kind = kind,
+            Id = tensors.Count, Name = $"t{tensors.Count}", Shape = new TensorShape(1, w, c), Kind = kind,
             Bits = kind == ElementKind.Code ? 8 : 32, Scale = 1,
         };
-        var input = T(rng.Next(1, 50));
+        var channels = rng.Next(1, 9);
+        var input = T(rng.Next(1, 50), channels);
         input.Storage = TensorStorage.Input;
         tensors.Add(input);
         var ops = new List<ProgramOp>();
@@ -31,16 +34,18 @@ public class PlanArenaTests
             if (i > 2 && rng.Next(3) == 0)
             {
                 var other = tensors[rng.Next(1, tensors.Count)];
-                var o = T(prev.Shape.Channels);
+                var o = T(prev.Shape.Width, channels);
                 tensors.Add(o);
-                var b = other.Shape.Channels == prev.Shape.Channels ? other.Id : prev.Id;
+                var b = other.Shape == prev.Shape ? other.Id : prev.Id;
                 ops.Add(new AddOp { Index = ops.Count, Name = "add", Output = o.Id, A = prev.Id, B = b, MultiplierA = 1, MultiplierB = 1, Shift = 1, Clamp = new(0, 255) });
             }
             else
             {
-                var o = T(rng.Next(1, 200));
+                int stride = rng.Next(1, 3), pad = rng.Next(0, 3);
+                var widest = (prev.Shape.Width + pad - 1) / stride + 1; // (out - 1) * stride - pad < in
+                var o = T(rng.Next(1, Math.Min(widest, 200) + 1), channels);
                 tensors.Add(o);
-                ops.Add(new MaxPoolOp { Index = ops.Count, Name = "pool", Output = o.Id, Input = prev.Id, KernelH = 1, KernelW = 1, StrideH = 1, StrideW = 1, PadTop = 0, PadLeft = 0 });
+                ops.Add(new MaxPoolOp { Index = ops.Count, Name = "pool", Output = o.Id, Input = prev.Id, KernelH = 1, KernelW = 3, StrideH = 1, StrideW = stride, PadTop = 0, PadLeft = pad });
             }
         }
         return new IntegerProgram { Name = "chain", Tensors = tensors, Layers = [], Ops = ops, Input = 0, Output = tensors[^1].Id };

@@ -3,123 +3,259 @@ using TruncEdge.Compiler.Program;
 namespace TruncEdge.Compiler.Passes;
 
 /// <summary>
-/// Checks the invariants every later stage relies on; a failure is a compiler bug, not a user
-/// error, so it throws <see cref="InvalidOperationException"/> with the op at fault.
+/// The one place that states a Program's invariants: what the reference executor, the planner
+/// and the emitted C rely on (ids, tensor kinds and shapes, window geometry, table sizes and
+/// ranges, arena placement and lifetimes). The compiler runs it last and the emitter before it
+/// prints C, so a compiler bug becomes an exception here instead of C that reads out of bounds.
+/// A failure is a bug, not a user error: <see cref="InvalidOperationException"/> naming the op
+/// or layer at fault. (The C runtime keeps only cheap checks of its own arguments.)
 /// </summary>
 public sealed class VerifyProgram
 {
     public void Run(IntegerProgram p)
     {
-        Check(p.DeployedBits.Count > 0 && p.DeployedBits.All(k => k is >= 1 and <= 8) && p.DeployedBits.SequenceEqual(p.DeployedBits.Distinct().Order()),
-              null, "deployed bits ascending within 1..8");
-        Check(p.Layers.All(l => l.StoreBits is >= 1 and <= 8 && (!l.Pinned || l.StoreBits == 8) && (l.Pinned || p.DeployedBits.Max() <= l.StoreBits)),
-              null, "stored bits within 1..8, 8 for pinned layers, no deployed k above them");
+        CheckStructure(p);
+        var usedBy = new List<ProgramOp>?[p.Layers.Count];
         var written = new bool[p.Tensors.Count];
         written[p.Input] = true;
+        var invariants = new OpInvariants(p);
         foreach (var op in p.Ops)
         {
-            foreach (var i in op.Inputs) Check(written[i], op, $"reads tensor {i} before it is written");
-            Check(!written[op.Output], op, $"writes tensor {op.Output} twice");
+            var at = At(op);
+            foreach (var t in op.Inputs.Append(op.Output))
+            {
+                Check(t >= 0 && t < p.Tensors.Count, $"{at} refers to tensor {t}, which does not exist");
+                CheckPlacement(p, p.Tensors[t]);
+            }
+            foreach (var i in op.Inputs) Check(written[i], $"{at} reads tensor {i} before it is written");
+            Check(!written[op.Output], $"{at} writes tensor {op.Output} twice");
             written[op.Output] = true;
-            var o = p.Tensors[op.Output];
-            switch (op)
+            Check(p.Tensors[op.Output].Storage == TensorStorage.Arena, $"{at} writes outside the arena (outputs live in the arena)");
+            if (op.Accept(invariants) is { } layer)
             {
-                case ConvOp c:
-                    var x = p.Tensors[c.Input];
-                    Check(x.Kind == ElementKind.Code, op, "conv input must be codes");
-                    Check(x.Shape.Channels % c.Groups == 0 && o.Shape.Channels % c.Groups == 0, op, "groups must divide channels");
-                    // The last window may overhang the input by less than a kernel (the bottom/right padding).
-                    Check((o.Shape.Height - 1) * c.StrideH - c.PadTop + c.KernelH < x.Shape.Height + c.KernelH
-                          && (o.Shape.Width - 1) * c.StrideW - c.PadLeft + c.KernelW < x.Shape.Width + c.KernelW, op, "output size inconsistent");
-                    CheckLayer(p, c.Layer, o.Shape.Channels, c.KernelH * c.KernelW * x.Shape.Channels / c.Groups, c.Residual, op);
-                    break;
-                case DenseOp d:
-                    Check(p.Tensors[d.Input].Kind == ElementKind.Code, op, "dense input must be codes");
-                    CheckLayer(p, d.Layer, o.Shape.Channels, p.Tensors[d.Input].Shape.Size, d.Residual, op);
-                    break;
-                case MaxPoolOp m:
-                    Check(p.Tensors[m.Input].Kind == ElementKind.Code && p.Tensors[m.Input].Bits == o.Bits, op, "maxpool keeps the input's bits");
-                    break;
-                case AvgPoolOp a:
-                    Check(a.Multiplier.Length == a.KernelH * a.KernelW && a.Shift.All(s => s is >= IntegerMath.MinShift and <= IntegerMath.MaxShift), op, "avgpool table");
-                    break;
-                case AddOp add:
-                    Check(p.Tensors[add.A].Shape.Size == o.Shape.Size && p.Tensors[add.B].Shape.Size == o.Shape.Size, op, "add shapes");
-                    break;
+                Check(layer >= 0 && layer < p.Layers.Count, $"{at} uses layer {layer}, which does not exist");
+                (usedBy[layer] ??= []).Add(op);
             }
-            if (op.Inputs.Count > 0 && o.Storage != TensorStorage.Arena) Check(false, op, "outputs live in the arena");
         }
-        Check(written[p.Output], null, "output never written");
-        if (p.ArenaSize > 0)
+        Check(written[p.Output], "the output is never written");
+        foreach (var layer in p.Layers) CheckLayer(p, layer, usedBy[layer.Index]);
+        CheckArena(p);
+    }
+
+    /// <summary>Ids and indices in order, the input and output, deployed and stored bits.</summary>
+    private static void CheckStructure(IntegerProgram p)
+    {
+        Check(p.Ops.Count > 0, "the Program has no ops");
+        for (var i = 0; i < p.Tensors.Count; i++) Check(p.Tensors[i].Id == i, $"tensor at position {i} has id {p.Tensors[i].Id}");
+        for (var i = 0; i < p.Layers.Count; i++) Check(p.Layers[i].Index == i, $"layer at position {i} has index {p.Layers[i].Index}");
+        for (var i = 0; i < p.Ops.Count; i++) Check(p.Ops[i].Index == i, $"op at position {i} has index {p.Ops[i].Index}");
+        Check(p.Input >= 0 && p.Input < p.Tensors.Count && p.Output >= 0 && p.Output < p.Tensors.Count, "the input or output tensor does not exist");
+        Check(p.InputTensor.Kind == ElementKind.Code && p.InputTensor.Bits == 8, $"the input tensor must hold 8-bit codes, not {Describe(p.InputTensor)}");
+        for (var i = 0; i < p.Tensors.Count; i++)
+            Check((p.Tensors[i].Storage == TensorStorage.Input) == (i == p.Input), $"tensor {i} '{p.Tensors[i].Name}': only the program input may have Storage = Input");
+        Check(p.OutputTensor.Storage == TensorStorage.Arena, "the output tensor must live in the arena");
+        Check(p.ArenaSize > 0, "the arena is not planned (ArenaSize = 0)");
+        var deployed = p.DeployedBits;
+        Check(deployed.Count > 0 && deployed.All(k => k is >= 1 and <= 8) && deployed.SequenceEqual(deployed.Distinct().Order()),
+            $"deployed bits [{string.Join(",", deployed)}] are not an ascending set within 1..8");
+        foreach (var l in p.Layers)
         {
-            var (first, last) = PlanArena.Lifetimes(p);
-            var arena = p.Tensors.Where(t => t.Storage == TensorStorage.Arena && first[t.Id] >= 0).ToList();
-            foreach (var a in arena)
-            {
-                Check(a.ArenaOffset >= 0 && a.ArenaOffset % PlanArena.Alignment == 0 && a.ArenaOffset + a.ByteSize <= p.ArenaSize, null, $"tensor {a.Id} placement");
-                foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
-                    Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, null, $"tensors {a.Id} and {b.Id} overlap while both alive");
-            }
-            CheckWork(p, p.PackedWork, op => PackedCodes.WorkBytes(p, op), "packed work", arena, first, last);
-            CheckWork(p, p.RequantWork, op => StoredRequant.WorkBytes(p, op), "requantization work", arena, first, last);
-            foreach (var u in p.PackedWork)
-            {
-                foreach (var r in p.RequantWork.Where(r => r.Op == u.Op))
-                    Check(r.ArenaOffset + r.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= r.ArenaOffset, p.Ops[u.Op], "packed work overlaps the requantization work");
-            }
-            foreach (var s in p.Scratch)
-            {
-                var op = p.Ops[s.Op];
-                Check(s.Bytes <= KernelScratch.Bytes(p, op) && s.Bytes >= Math.Min(KernelScratch.MinBytes(p, op), KernelScratch.Bytes(p, op)), op, "scratch size");
-                Check(s.ArenaOffset >= 0 && s.ArenaOffset % PlanArena.Alignment == 0 && (long)s.ArenaOffset + s.Bytes <= p.ArenaSize, op, "scratch placement");
-                foreach (var t in arena.Where(t => first[t.Id] <= s.Op && s.Op <= last[t.Id]))
-                    Check(t.ArenaOffset + t.ByteSize <= s.ArenaOffset || s.ArenaOffset + s.Bytes <= t.ArenaOffset, op, $"scratch overlaps tensor {t.Id}");
-            }
+            Check(l.StoreBits is >= 1 and <= 8 && (!l.Pinned || l.StoreBits == 8) && (l.Pinned || deployed.Max() <= l.StoreBits),
+                $"layer {l.Index} '{l.Name}' stores {l.StoreBits}-bit codes: expected 1..8, 8 when pinned, and no deployed k above it");
         }
     }
 
-    /// <summary>One block for each op that needs <paramref name="bytes"/> &gt; 0, of that size, inside the
-    /// arena, overlapping no tensor alive at the op and not its kernel scratch.</summary>
-    private static void CheckWork(IntegerProgram p, List<ScratchBlock> blocks, Func<ProgramOp, int> bytes, string what,
+    private static void CheckPlacement(IntegerProgram p, ProgramTensor t)
+    {
+        if (t.Storage == TensorStorage.Input) return;
+        Check(t.ArenaOffset >= 0 && (long)t.ArenaOffset + t.ByteSize <= p.ArenaSize,
+            $"tensor {t.Id} '{t.Name}' ({t.ByteSize} B at {t.ArenaOffset}) is outside the arena of {p.ArenaSize} B");
+        Check(t.ArenaOffset % PlanArena.Alignment == 0 && t.ArenaOffset % t.ElementBytes == 0,
+            $"tensor {t.Id} '{t.Name}' sits at unaligned offset {t.ArenaOffset}");
+    }
+
+    private static void CheckLayer(IntegerProgram p, WeightLayer layer, List<ProgramOp>? ops)
+    {
+        var where = $"layer {layer.Index} '{layer.Name}'";
+        Check(ops is not null, $"{where} is used by no op");
+        var c = layer.OutChannels;
+        Check(c > 0 && layer.Codes.Length > 0 && layer.Codes.Length % c == 0, $"{where}: {layer.Codes.Length} codes do not split into {c} output channels");
+        Check(layer.Tables.Length == 8, $"{where} has {layer.Tables.Length} table slots, expected 8 (k = 1..8)");
+        var hasResidual = ops!.Any(HasResidual);
+        Check(ops!.All(o => HasResidual(o) == hasResidual), $"{where} is shared by ops with and without a residual");
+        var rows = p.RowBits(layer);
+        Check(layer.SupportedBits.All(rows.Contains),
+            $"{where} has tables for k = {string.Join(",", layer.SupportedBits)}, more than the k it runs at ({string.Join(",", rows)})");
+        foreach (var k in rows)
+        {
+            var t = layer.Tables[k - 1];
+            Check(t is not null, layer.Pinned
+                ? $"{where} is pinned but has no table for k = 8"
+                : $"{where} has no table for k = {k}; a layer that is not pinned needs one for every deployed k");
+            var at = $"{where}, k = {k}";
+            Check(t!.Bias.Length == c && t.Multiplier.Length == c && t.Shift.Length == c && t.PreShift.Length == c,
+                $"{at}: table lengths differ from {c} output channels");
+            Check((t.ResidualMultiplier is not null) == hasResidual && (t.ResidualPreShift is not null) == hasResidual,
+                hasResidual ? $"{at}: the op has a residual but the table no residual multiplier" : $"{at}: a residual multiplier but the op has no residual");
+            Check((t.ResidualMultiplier?.Length ?? c) == c && (t.ResidualPreShift?.Length ?? c) == c, $"{at}: residual arrays differ from {c} output channels");
+            Check(t.Shift.All(s => s is >= IntegerMath.MinShift and <= IntegerMath.MaxShift), $"{at}: a shift is outside {IntegerMath.MinShift}..{IntegerMath.MaxShift}");
+            Check(t.PreShift.Concat(t.ResidualPreShift ?? []).All(s => s is >= 0 and <= IntegerMath.MaxShift), $"{at}: a pre-shift outside 0..62");
+            Check(t.Multiplier.Concat(t.ResidualMultiplier ?? []).All(MultiplierOk), $"{at}: a multiplier is not below 2^30 in magnitude");
+            Check(t.Bias.All(b => Math.Abs(b) <= IntegerMath.BiasLimit), $"{at}: a bias is beyond +-2^61");
+        }
+        var stored = layer.Storage(out var why);
+        Check(stored is not null, $"{where}: the tables cannot be stored ({why})");
+        Check(stored!.Mismatch(layer.Tables, c) is null, $"{where}: stored tables: {stored.Mismatch(layer.Tables, c)}");
+        Check(stored.Rows.Count == 1 || rows.Select((k, i) => stored.Steps[k - 1]!.Row == i).All(b => b), $"{where}: stored rows are not one per k in ascending order");
+    }
+
+    /// <summary>Lifetimes and placement: no two live tensors overlap, and each op's kernel scratch,
+    /// packed-code work and requantization work blocks are where the kernels need them.</summary>
+    private static void CheckArena(IntegerProgram p)
+    {
+        var (first, last) = PlanArena.Lifetimes(p);
+        var arena = p.Tensors.Where(t => t.Storage == TensorStorage.Arena && first[t.Id] >= 0).ToList();
+        foreach (var a in arena)
+        {
+            foreach (var b in arena.Where(b => b.Id > a.Id && first[a.Id] <= last[b.Id] && first[b.Id] <= last[a.Id]))
+                Check(a.ArenaOffset + a.ByteSize <= b.ArenaOffset || b.ArenaOffset + b.ByteSize <= a.ArenaOffset, $"tensors {a.Id} and {b.Id} overlap while both alive");
+        }
+        CheckWork(p, p.PackedWork, op => PackedCodes.WorkBytes(p, op), "packed-code work buffer", PlanArena.Alignment, arena, first, last);
+        CheckWork(p, p.RequantWork, op => StoredRequant.WorkBytes(p, op), "requantization work buffer", 8, arena, first, last);
+        foreach (var u in p.PackedWork)
+        {
+            foreach (var r in p.RequantWork.Where(r => r.Op == u.Op))
+                Check(r.ArenaOffset + r.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= r.ArenaOffset, $"{At(p.Ops[u.Op])}: the packed-code work overlaps the requantization work");
+        }
+        foreach (var s in p.Scratch)
+        {
+            var op = p.Ops[s.Op];
+            Check(s.Bytes <= KernelScratch.Bytes(p, op) && s.Bytes >= Math.Min(KernelScratch.MinBytes(p, op), KernelScratch.Bytes(p, op)), $"{At(op)}: scratch size");
+            Check(s.ArenaOffset >= 0 && s.ArenaOffset % PlanArena.Alignment == 0 && (long)s.ArenaOffset + s.Bytes <= p.ArenaSize, $"{At(op)}: scratch placement");
+            foreach (var t in arena.Where(t => first[t.Id] <= s.Op && s.Op <= last[t.Id]))
+                Check(t.ArenaOffset + t.ByteSize <= s.ArenaOffset || s.ArenaOffset + s.Bytes <= t.ArenaOffset, $"{At(op)}: scratch overlaps tensor {t.Id}");
+        }
+    }
+
+    /// <summary>One block for each op that needs <paramref name="bytes"/> &gt; 0, of that size,
+    /// aligned, inside the arena, overlapping no tensor alive at the op and not its kernel scratch.</summary>
+    private static void CheckWork(IntegerProgram p, List<ScratchBlock> blocks, Func<ProgramOp, int> bytes, string what, int alignment,
         List<ProgramTensor> arena, int[] first, int[] last)
     {
-        Check(blocks.Select(u => u.Op).SequenceEqual(p.Ops.Where(op => bytes(op) > 0).Select(op => op.Index)), null, $"one {what} buffer for each op that needs one");
+        foreach (var op in p.Ops.Where(op => bytes(op) > 0))
+            Check(blocks.Count(u => u.Op == op.Index) == 1, $"{At(op)} needs a {what} of {bytes(op)} B: it has no work buffer, or more than one");
         foreach (var u in blocks)
         {
             var op = p.Ops[u.Op];
-            Check(u.Bytes == bytes(op), op, $"{what} size");
-            Check(u.ArenaOffset >= 0 && u.ArenaOffset % PlanArena.Alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, op, $"{what} placement");
+            Check(u.Bytes == bytes(op), $"{At(op)}: {what} of {u.Bytes} B, expected {bytes(op)}");
+            Check(u.ArenaOffset >= 0 && u.ArenaOffset % alignment == 0 && (long)u.ArenaOffset + u.Bytes <= p.ArenaSize, $"{At(op)}: {what} placement");
             foreach (var t in arena.Where(t => first[t.Id] <= u.Op && u.Op <= last[t.Id]))
-                Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, op, $"{what} overlaps tensor {t.Id}");
+                Check(t.ArenaOffset + t.ByteSize <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= t.ArenaOffset, $"{At(op)}: {what} overlaps tensor {t.Id}");
             foreach (var s in p.Scratch.Where(s => s.Op == u.Op))
-                Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, op, $"{what} overlaps the kernel scratch");
+                Check(s.ArenaOffset + s.Bytes <= u.ArenaOffset || u.ArenaOffset + u.Bytes <= s.ArenaOffset, $"{At(op)}: {what} overlaps the kernel scratch");
         }
     }
 
-    private static void CheckLayer(IntegerProgram p, int index, int outChannels, int perChannel, int? residual, ProgramOp op)
+    private static bool HasResidual(ProgramOp op) => op is WeightOp { Residual: not null };
+
+    private static bool MultiplierOk(int m) => m > -IntegerMath.MultiplierLimit && m < IntegerMath.MultiplierLimit;
+
+    private static string At(ProgramOp op) => $"op {op.Index} '{op.Name}'";
+
+    private static string Describe(ProgramTensor t) => t.Kind == ElementKind.Code ? $"{t.Shape} {t.Bits}-bit codes" : $"{t.Shape} int32";
+
+    private static void Check(bool ok, string what)
     {
-        var layer = p.Layers[index];
-        Check(layer.OutChannels == outChannels && layer.Codes.Length == outChannels * perChannel, op, "weight codes size");
-        Check(layer.SupportedBits.SequenceEqual(layer.Pinned ? [8] : p.DeployedBits), op,
-            $"a table for exactly the k the layer runs at ({(layer.Pinned ? "8, pinned" : "deployed " + WeightBits.Text(p.DeployedBits))})");
-        foreach (var k in layer.SupportedBits)
+        if (!ok) throw new InvalidOperationException("Program invariant broken: " + what);
+    }
+
+    /// <summary>Each op's own facts (kinds, shapes, window geometry, its tables); returns the
+    /// weight layer the op uses, or null.</summary>
+    private sealed class OpInvariants(IntegerProgram p) : IOpVisitor<int?>
+    {
+        public int? Visit(ConvOp op)
         {
-            var t = layer.TableFor(k);
-            Check(t.Bias.Length == outChannels && t.Multiplier.Length == outChannels && t.Shift.Length == outChannels, op, "table sizes");
-            Check((t.ResidualMultiplier is not null) == residual.HasValue && (t.ResidualPreShift is not null) == residual.HasValue, op, "residual multiplier iff residual");
-            Check(t.PreShift.Length == outChannels && t.PreShift.All(s => s is >= 0 and <= IntegerMath.MaxShift), op, "pre-shift range");
-            Check(t.ResidualPreShift is null || t.ResidualPreShift.All(s => s is >= 0 and <= IntegerMath.MaxShift), op, "residual pre-shift range");
-            Check(t.Shift.All(s => s is >= IntegerMath.MinShift and <= IntegerMath.MaxShift), op, "shift range");
-            Check(t.Multiplier.All(m => Math.Abs(m) < IntegerMath.MultiplierLimit), op, "multiplier range");
-            Check(t.Bias.All(b => Math.Abs(b) <= IntegerMath.BiasLimit), op, "bias range");
+            var (i, o) = (p.Tensors[op.Input], p.Tensors[op.Output]);
+            var where = $"{At(op)} (conv)";
+            Check(i.Kind == ElementKind.Code, $"{where}: input must be codes");
+            CheckWindow(where, i, o, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft);
+            Check(op.Groups > 0 && i.Shape.Channels % op.Groups == 0 && o.Shape.Channels % op.Groups == 0,
+                $"{where}: {op.Groups} groups do not divide {i.Shape.Channels} -> {o.Shape.Channels} channels");
+            if (op.Layer >= 0 && op.Layer < p.Layers.Count)
+            {
+                var l = p.Layers[op.Layer];
+                Check(l.OutChannels == o.Shape.Channels, $"{where}: layer has {l.OutChannels} output channels, tensor {o.Shape.Channels}");
+                Check(l.Codes.Length == (long)l.OutChannels * op.KernelH * op.KernelW * (i.Shape.Channels / op.Groups),
+                    $"{where}: {l.Codes.Length} codes, expected [{l.OutChannels}][{op.KernelH}][{op.KernelW}][{i.Shape.Channels / op.Groups}]");
+            }
+            CheckResidual(where, op.Residual, o);
+            return op.Layer;
         }
-        var stored = layer.Storage(out var why);
-        Check(stored is not null, op, $"storable tables ({why})");
-        Check(stored!.Mismatch(layer.Tables, outChannels) is null, op, $"stored tables: {stored.Mismatch(layer.Tables, outChannels)}");
-    }
 
-    private static void Check(bool ok, ProgramOp? op, string what)
-    {
-        if (!ok) throw new InvalidOperationException($"Program invariant broken{(op is null ? "" : $" at op {op.Index} ({op.Name})")}: {what}");
+        public int? Visit(DenseOp op)
+        {
+            var (i, o) = (p.Tensors[op.Input], p.Tensors[op.Output]);
+            var where = $"{At(op)} (dense)";
+            Check(i.Kind == ElementKind.Code, $"{where}: input must be codes");
+            if (op.Layer >= 0 && op.Layer < p.Layers.Count)
+            {
+                var l = p.Layers[op.Layer];
+                Check(l.OutChannels == o.Shape.Size, $"{where}: layer has {l.OutChannels} outputs, tensor {o.Shape.Size}");
+                Check(l.Codes.Length == (long)l.OutChannels * i.Shape.Size, $"{where}: {l.Codes.Length} codes, expected [{l.OutChannels}][{i.Shape.Size}]");
+            }
+            CheckResidual(where, op.Residual, o);
+            return op.Layer;
+        }
+
+        public int? Visit(MaxPoolOp op)
+        {
+            var (i, o) = (p.Tensors[op.Input], p.Tensors[op.Output]);
+            var where = $"{At(op)} (maxpool)";
+            Check(i.Kind == ElementKind.Code && o.Kind == ElementKind.Code && i.Bits == o.Bits, $"{where}: codes in, codes of the same bits out");
+            Check(i.Shape.Channels == o.Shape.Channels, $"{where}: channels differ");
+            CheckWindow(where, i, o, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft);
+            return null;
+        }
+
+        public int? Visit(AvgPoolOp op)
+        {
+            var (i, o) = (p.Tensors[op.Input], p.Tensors[op.Output]);
+            var where = $"{At(op)} (avgpool)";
+            Check(i.Kind == ElementKind.Code && o.Kind == ElementKind.Code, $"{where}: input and output must be codes");
+            Check(i.Shape.Channels == o.Shape.Channels, $"{where}: channels differ");
+            CheckWindow(where, i, o, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft);
+            var n = op.KernelH * op.KernelW;
+            Check(op.Multiplier.Length == n && op.Shift.Length == n, $"{where}: multiplier and shift need {n} entries");
+            Check(op.Shift.All(s => s is >= IntegerMath.MinShift and <= IntegerMath.MaxShift), $"{where}: a shift is out of range");
+            Check(op.Multiplier.All(MultiplierOk), $"{where}: a multiplier is not below 2^30 in magnitude");
+            return null;
+        }
+
+        public int? Visit(AddOp op)
+        {
+            var (a, b, o) = (p.Tensors[op.A], p.Tensors[op.B], p.Tensors[op.Output]);
+            var where = $"{At(op)} (add)";
+            Check(o.Kind == ElementKind.Code, $"{where}: the output must be codes (te_add writes uint8_t)");
+            Check(a.Shape.Size == o.Shape.Size && b.Shape.Size == o.Shape.Size, $"{where}: operand sizes differ from the output");
+            Check(op.Shift is >= IntegerMath.MinShift and <= IntegerMath.MaxShift, $"{where}: shift {op.Shift} out of range");
+            Check(MultiplierOk(op.MultiplierA) && MultiplierOk(op.MultiplierB), $"{where}: a multiplier is not below 2^30 in magnitude");
+            return null;
+        }
+
+        /// <summary>The windows truncedge.h accepts, per axis: kernel and stride at least 1,
+        /// 0 &lt;= pad &lt; kernel, and every window overlaps the input.</summary>
+        private static void CheckWindow(string where, ProgramTensor i, ProgramTensor o, int kh, int kw, int sh, int sw, int pt, int pl)
+        {
+            static bool Axis(int input, int output, int k, int s, int pad) =>
+                k >= 1 && s >= 1 && pad >= 0 && pad < k && output >= 1 && (long)(output - 1) * s - pad < input;
+
+            Check(Axis(i.Shape.Height, o.Shape.Height, kh, sh, pt) && Axis(i.Shape.Width, o.Shape.Width, kw, sw, pl),
+                $"{where}: window {kh}x{kw}, stride {sh}x{sw}, pads {pt},{pl} does not map {i.Shape} to {o.Shape} (see te_conv_params in truncedge.h)");
+        }
+
+        private void CheckResidual(string where, int? residual, ProgramTensor output)
+        {
+            if (residual is { } r) Check(p.Tensors[r].Shape == output.Shape, $"{where}: residual shape {p.Tensors[r].Shape} differs from the output {output.Shape}");
+        }
     }
 }

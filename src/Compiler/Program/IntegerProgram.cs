@@ -33,6 +33,10 @@ public sealed class IntegerProgram
     /// <summary>Facts about the source model, printed in reports and emitted headers.</summary>
     public Dictionary<string, string> Provenance { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>The weight bit widths that get a table row in <paramref name="layer"/>, ascending (row
+    /// i holds the i-th): the deployed k, or only 8 for a pinned layer.</summary>
+    public IReadOnlyList<int> RowBits(WeightLayer layer) => layer.Pinned ? [8] : DeployedBits;
+
     public ProgramTensor InputTensor => Tensors[Input];
     public ProgramTensor OutputTensor => Tensors[Output];
 }

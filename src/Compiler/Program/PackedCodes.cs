@@ -103,14 +103,10 @@ public static class PackedCodes
     }
 
     /// <summary>The group size of an op of a packed layer (<see cref="Chunk(int, int, bool)"/>); 0 for other ops.</summary>
-    public static int Chunk(IntegerProgram program, ProgramOp op) => op switch
-    {
-        ConvOp c when program.Layers[c.Layer].IsPacked =>
-            Chunk(program.Tensors[c.Output].Shape.Channels, program.Layers[c.Layer].WeightsPerChannel, c.Groups != 1),
-        DenseOp d when program.Layers[d.Layer].IsPacked =>
-            Chunk(program.Tensors[d.Output].Shape.Channels, program.Layers[d.Layer].WeightsPerChannel, false),
-        _ => 0,
-    };
+    public static int Chunk(IntegerProgram program, ProgramOp op) =>
+        op is WeightOp w && program.Layers[w.Layer].IsPacked
+            ? Chunk(program.Tensors[w.Output].Shape.Channels, program.Layers[w.Layer].WeightsPerChannel, op is ConvOp { Groups: not 1 })
+            : 0;
 
     /// <summary>Whether a dense layer reads its packed words in place (te_dense_packed: 4 bits,
     /// rows on whole blocks of 32 codes), needing no work buffer.</summary>
@@ -127,7 +123,7 @@ public static class PackedCodes
         var chunk = Chunk(program, op);
         if (chunk == 0 || op is DenseOp d && DenseInPlace(program.Layers[d.Layer])) return 0;
         var output = program.Tensors[op.Output];
-        var layer = op is ConvOp cv ? program.Layers[cv.Layer] : program.Layers[((DenseOp)op).Layer];
+        var layer = program.Layers[((WeightOp)op).Layer];
         var perChannel = layer.WeightsPerChannel;
         if (op is not ConvOp c || chunk >= output.Shape.Channels)
             return checked(RoundUp((long)chunk * perChannel, Block));

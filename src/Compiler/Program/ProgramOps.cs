@@ -2,8 +2,10 @@ namespace TruncEdge.Compiler.Program;
 
 /// <summary>
 /// The closed set of Program ops. Each op's exact integer behaviour is written down once, in
-/// docs/integer-semantics.md; the reference executor and the C emitter both implement
-/// <see cref="IOpVisitor"/>, so an op cannot be added to one and forgotten in the other.
+/// docs/integer-semantics.md. Every consumer of ops (reference executor, emitter, verifier,
+/// printer, statistics, comparer, kernel scratch and work sizes) is an
+/// <see cref="IOpVisitor{T}"/>, so an op added here and forgotten by one of them is a build error,
+/// never a default arm at run time.
 /// </summary>
 public abstract record ProgramOp
 {
@@ -14,18 +16,28 @@ public abstract record ProgramOp
     public required int Output { get; init; }
 
     public abstract IReadOnlyList<int> Inputs { get; }
-    public abstract void Accept(IOpVisitor visitor);
+    public abstract T Accept<T>(IOpVisitor<T> visitor);
 }
 
 /// <summary>Output clamp of a requantizing op, in output units: [0, 2^b-1] for codes,
 /// [int32 min or 0, int32 max] for Int32 outputs.</summary>
 public readonly record struct ClampRange(int Lo, int Hi);
 
-/// <summary>2-D convolution over a Code input, groups included (depthwise is groups == in channels).</summary>
-public sealed record ConvOp : ProgramOp
+/// <summary>An op with a weight layer, its requantization and an optional residual: Conv or Dense.</summary>
+public abstract record WeightOp : ProgramOp
 {
     public required int Input { get; init; }
     public required int Layer { get; init; }
+    /// <summary>A tensor of the output's shape added inside the requantization, or null.</summary>
+    public int? Residual { get; init; }
+    public required ClampRange Clamp { get; init; }
+
+    public override IReadOnlyList<int> Inputs => Residual is { } r ? [Input, r] : [Input];
+}
+
+/// <summary>2-D convolution over a Code input, groups included (depthwise is groups == in channels).</summary>
+public sealed record ConvOp : WeightOp
+{
     public required int KernelH { get; init; }
     public required int KernelW { get; init; }
     public required int StrideH { get; init; }
@@ -33,24 +45,14 @@ public sealed record ConvOp : ProgramOp
     public required int PadTop { get; init; }
     public required int PadLeft { get; init; }
     public required int Groups { get; init; }
-    /// <summary>A tensor of the output's shape added inside the requantization, or null.</summary>
-    public int? Residual { get; init; }
-    public required ClampRange Clamp { get; init; }
 
-    public override IReadOnlyList<int> Inputs => Residual is { } r ? [Input, r] : [Input];
-    public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
+    public override T Accept<T>(IOpVisitor<T> visitor) => visitor.Visit(this);
 }
 
 /// <summary>Fully connected layer over all elements of a Code input, in HWC order.</summary>
-public sealed record DenseOp : ProgramOp
+public sealed record DenseOp : WeightOp
 {
-    public required int Input { get; init; }
-    public required int Layer { get; init; }
-    public int? Residual { get; init; }
-    public required ClampRange Clamp { get; init; }
-
-    public override IReadOnlyList<int> Inputs => Residual is { } r ? [Input, r] : [Input];
-    public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
+    public override T Accept<T>(IOpVisitor<T> visitor) => visitor.Visit(this);
 }
 
 /// <summary>Max pooling of Code inputs; padding reads as code 0 (exact, codes are never negative).</summary>
@@ -65,7 +67,7 @@ public sealed record MaxPoolOp : ProgramOp
     public required int PadLeft { get; init; }
 
     public override IReadOnlyList<int> Inputs => [Input];
-    public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
+    public override T Accept<T>(IOpVisitor<T> visitor) => visitor.Visit(this);
 }
 
 /// <summary>
@@ -101,7 +103,7 @@ public sealed record AvgPoolOp : ProgramOp
         output.Height == 1 && output.Width == 1;
 
     public override IReadOnlyList<int> Inputs => [Input];
-    public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
+    public override T Accept<T>(IOpVisitor<T> visitor) => visitor.Visit(this);
 }
 
 /// <summary>
@@ -118,15 +120,15 @@ public sealed record AddOp : ProgramOp
     public required ClampRange Clamp { get; init; }
 
     public override IReadOnlyList<int> Inputs => [A, B];
-    public override void Accept(IOpVisitor visitor) => visitor.Visit(this);
+    public override T Accept<T>(IOpVisitor<T> visitor) => visitor.Visit(this);
 }
 
-/// <summary>One method per op: implemented by the reference executor and by the C emitter.</summary>
-public interface IOpVisitor
+/// <summary>One method per op, returning what the consumer makes of it.</summary>
+public interface IOpVisitor<out T>
 {
-    void Visit(ConvOp op);
-    void Visit(DenseOp op);
-    void Visit(MaxPoolOp op);
-    void Visit(AvgPoolOp op);
-    void Visit(AddOp op);
+    T Visit(ConvOp op);
+    T Visit(DenseOp op);
+    T Visit(MaxPoolOp op);
+    T Visit(AvgPoolOp op);
+    T Visit(AddOp op);
 }

@@ -34,21 +34,31 @@ public static class ProgramPrinter
         }
         foreach (var op in p.Ops)
         {
-            var args = op switch
-            {
-                ConvOp c => $"conv t{c.Input}, L{c.Layer}, k={c.KernelH}x{c.KernelW} s={c.StrideH}x{c.StrideW} pad={c.PadTop},{c.PadLeft} groups={c.Groups}{Res(c.Residual)} clamp=[{c.Clamp.Lo},{c.Clamp.Hi}]",
-                DenseOp d => $"dense t{d.Input}, L{d.Layer}{Res(d.Residual)} clamp=[{d.Clamp.Lo},{d.Clamp.Hi}]",
-                MaxPoolOp m => $"maxpool t{m.Input}, k={m.KernelH}x{m.KernelW} s={m.StrideH}x{m.StrideW} pad={m.PadTop},{m.PadLeft}",
-                AvgPoolOp a => $"avgpool t{a.Input}, k={a.KernelH}x{a.KernelW} s={a.StrideH}x{a.StrideW} pad={a.PadTop},{a.PadLeft} include_pad={(a.CountIncludePad ? 1 : 0)}",
-                AddOp a => $"add t{a.A}*{a.MultiplierA} + t{a.B}*{a.MultiplierB} >> {a.Shift} clamp=[{a.Clamp.Lo},{a.Clamp.Hi}]",
-                _ => op.GetType().Name,
-            };
+            var args = op.Accept(OpText.Instance);
             var unpacked = p.PackedWork.FirstOrDefault(u => u.Op == op.Index) is { } uc ? $" packed-work={uc.Bytes}B@arena+{uc.ArenaOffset} chunk={PackedCodes.Chunk(p, op)}" : "";
             var scratch = p.Scratch.FirstOrDefault(s => s.Op == op.Index) is { } sc ? $" scratch={sc.Bytes}B@arena+{sc.ArenaOffset}" : "";
             sb.Append(ci, $"  %{op.Index} t{op.Output} = {args}{unpacked}{scratch}  ; {op.Name}\n");
         }
         return sb.ToString();
+    }
 
-        static string Res(int? r) => r is { } v ? $", residual t{v}" : "";
+    /// <summary>Each op's line in the dump: its kind and arguments.</summary>
+    private sealed class OpText : IOpVisitor<string>
+    {
+        public static readonly OpText Instance = new();
+
+        public string Visit(ConvOp c) =>
+            $"conv t{c.Input}, L{c.Layer}, k={c.KernelH}x{c.KernelW} s={c.StrideH}x{c.StrideW} pad={c.PadTop},{c.PadLeft} groups={c.Groups}{Res(c.Residual)} clamp=[{c.Clamp.Lo},{c.Clamp.Hi}]";
+
+        public string Visit(DenseOp d) => $"dense t{d.Input}, L{d.Layer}{Res(d.Residual)} clamp=[{d.Clamp.Lo},{d.Clamp.Hi}]";
+
+        public string Visit(MaxPoolOp m) => $"maxpool t{m.Input}, k={m.KernelH}x{m.KernelW} s={m.StrideH}x{m.StrideW} pad={m.PadTop},{m.PadLeft}";
+
+        public string Visit(AvgPoolOp a) =>
+            $"avgpool t{a.Input}, k={a.KernelH}x{a.KernelW} s={a.StrideH}x{a.StrideW} pad={a.PadTop},{a.PadLeft} include_pad={(a.CountIncludePad ? 1 : 0)}";
+
+        public string Visit(AddOp a) => $"add t{a.A}*{a.MultiplierA} + t{a.B}*{a.MultiplierB} >> {a.Shift} clamp=[{a.Clamp.Lo},{a.Clamp.Hi}]";
+
+        private static string Res(int? r) => r is { } v ? $", residual t{v}" : "";
     }
 }

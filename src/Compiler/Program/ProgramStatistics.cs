@@ -6,24 +6,52 @@ public sealed record OpStatistics(int Index, string Kind, string Name, TensorSha
 /// <summary>Counts derived from a Program; the one place these numbers are computed.</summary>
 public static class ProgramStatistics
 {
-    public static IReadOnlyList<OpStatistics> PerOp(IntegerProgram p) => p.Ops.Select(op =>
+    public static IReadOnlyList<OpStatistics> PerOp(IntegerProgram p)
     {
-        var input = p.Tensors[op.Inputs[0]].Shape;
-        var output = p.Tensors[op.Output].Shape;
-        return op switch
+        var figures = new OpFigures(p);
+        return p.Ops.Select(op => op.Accept(figures)).ToList();
+    }
+
+    private sealed class OpFigures(IntegerProgram p) : IOpVisitor<OpStatistics>
+    {
+        public OpStatistics Visit(ConvOp c)
         {
-            ConvOp c => new OpStatistics(op.Index, c.Groups == 1 ? "conv" : c.Groups == input.Channels ? "depthwise" : "grouped conv",
-                op.Name, input, output, (long)output.Size * c.KernelH * c.KernelW * (input.Channels / c.Groups),
-                p.Layers[c.Layer].StoredBytes, TableBytes(p.Layers[c.Layer]), c.Layer, p.Layers[c.Layer].Pinned),
-            DenseOp d => new OpStatistics(op.Index, "dense", op.Name, input, output, (long)input.Size * output.Size,
-                p.Layers[d.Layer].StoredBytes, TableBytes(p.Layers[d.Layer]), d.Layer, p.Layers[d.Layer].Pinned),
-            MaxPoolOp => new OpStatistics(op.Index, "maxpool", op.Name, input, output, 0, 0, 0, null, false),
-            AvgPoolOp a => new OpStatistics(op.Index, "avgpool", op.Name, input, output, 0, 0,
-                (a.DividesByFullWindow(input, output) ? 1 : a.Multiplier.Length) * 5, null, false),
-            AddOp => new OpStatistics(op.Index, "add", op.Name, input, output, 0, 0, 12, null, false),
-            _ => throw new InvalidOperationException(op.GetType().Name),
-        };
-    }).ToList();
+            var (input, output) = Shapes(c);
+            var kind = c.Groups == 1 ? "conv" : c.Groups == input.Channels ? "depthwise" : "grouped conv";
+            return Weighted(c, kind, (long)output.Size * c.KernelH * c.KernelW * (input.Channels / c.Groups), c.Layer);
+        }
+
+        public OpStatistics Visit(DenseOp d)
+        {
+            var (input, output) = Shapes(d);
+            return Weighted(d, "dense", (long)input.Size * output.Size, d.Layer);
+        }
+
+        public OpStatistics Visit(MaxPoolOp m) => Plain(m, "maxpool", 0);
+
+        public OpStatistics Visit(AvgPoolOp a)
+        {
+            var (input, output) = Shapes(a);
+            return Plain(a, "avgpool", (a.DividesByFullWindow(input, output) ? 1 : a.Multiplier.Length) * 5);
+        }
+
+        public OpStatistics Visit(AddOp a) => Plain(a, "add", 12);
+
+        private (TensorShape Input, TensorShape Output) Shapes(ProgramOp op) => (p.Tensors[op.Inputs[0]].Shape, p.Tensors[op.Output].Shape);
+
+        private OpStatistics Weighted(ProgramOp op, string kind, long macs, int layer)
+        {
+            var (input, output) = Shapes(op);
+            var l = p.Layers[layer];
+            return new OpStatistics(op.Index, kind, op.Name, input, output, macs, l.StoredBytes, TableBytes(l), layer, l.Pinned);
+        }
+
+        private OpStatistics Plain(ProgramOp op, string kind, int tableBytes)
+        {
+            var (input, output) = Shapes(op);
+            return new OpStatistics(op.Index, kind, op.Name, input, output, 0, 0, tableBytes, null, false);
+        }
+    }
 
     /// <summary>Flash of the requantization tables as the emitted model stores them for the k the layer
     /// carries (<see cref="StoredRequant.Bytes"/>: per row and channel an int32 bias and

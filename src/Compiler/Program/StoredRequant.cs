@@ -93,12 +93,8 @@ public sealed class StoredRequant
     public static int WorkBytes(int channels) => checked((64 + channels * 14 + 7) / 8 * 8);
 
     /// <summary><see cref="WorkBytes(int)"/> of a Conv or Dense op's layer; 0 for other ops.</summary>
-    public static int WorkBytes(IntegerProgram program, ProgramOp op) => op switch
-    {
-        ConvOp c => WorkBytes(program.Layers[c.Layer].OutChannels),
-        DenseOp d => WorkBytes(program.Layers[d.Layer].OutChannels),
-        _ => 0,
-    };
+    public static int WorkBytes(IntegerProgram program, ProgramOp op) =>
+        op is WeightOp w ? WorkBytes(program.Layers[w.Layer].OutChannels) : 0;
 
     /// <summary>Flash bytes: the rows' arrays and, for more than one k, the steps (the emitted code
     /// writes a single k's step as constants).</summary>

@@ -32,7 +32,7 @@ public sealed class ReferenceExecutor(IntegerProgram program)
         var traces = keepIntermediates ? new List<byte[]>() : null;
         foreach (var op in program.Ops)
         {
-            op.Accept(visitor);
+            values[op.Output] = op.Accept(visitor);
             traces?.Add(ToBytes(program.Tensors[op.Output], values[op.Output]));
         }
         return new ExecutionResult(values[program.Output], traces);
@@ -47,9 +47,9 @@ public sealed class ReferenceExecutor(IntegerProgram program)
         return bytes;
     }
 
-    private sealed class Visitor(IntegerProgram p, int[][] values, BitWidths bits) : IOpVisitor
+    private sealed class Visitor(IntegerProgram p, int[][] values, BitWidths bits) : IOpVisitor<int[]>
     {
-        public void Visit(ConvOp op)
+        public int[] Visit(ConvOp op)
         {
             var x = values[op.Input];
             var inS = p.Tensors[op.Input].Shape;
@@ -80,10 +80,10 @@ public sealed class ReferenceExecutor(IntegerProgram program)
                 var o = (oh * outS.Width + ow) * outS.Channels + oc;
                 y[o] = Epilogue(acc, table, oc, r is null ? 0 : r[o], op.Clamp);
             }
-            values[op.Output] = y;
+            return y;
         }
 
-        public void Visit(DenseOp op)
+        public int[] Visit(DenseOp op)
         {
             var x = values[op.Input];
             var layer = p.Layers[op.Layer];
@@ -98,20 +98,20 @@ public sealed class ReferenceExecutor(IntegerProgram program)
                 for (var i = 0; i < n; i++) acc = checked(acc + IntegerMath.SignedLevel(layer.Codes[o * n + i], k) * x[i]);
                 y[o] = Epilogue(acc, table, o, r is null ? 0 : r[o], op.Clamp);
             }
-            values[op.Output] = y;
+            return y;
         }
 
         private static int Epilogue(int acc, RequantTable t, int c, int residual, ClampRange clamp) =>
             IntegerMath.Requantize(acc, t.Bias[c], t.Multiplier[c], t.PreShift[c], t.Shift[c],
                 residual, t.ResidualMultiplier?[c] ?? 0, t.ResidualPreShift?[c] ?? 0, clamp);
 
-        public void Visit(MaxPoolOp op) => Pool(op.Input, op.Output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft,
+        public int[] Visit(MaxPoolOp op) => Pool(op.Input, op.Output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft,
             (window, _) => window.Count == 0 ? 0 : window.Max());
 
-        public void Visit(AvgPoolOp op)
+        public int[] Visit(AvgPoolOp op)
         {
             var max = p.Tensors[op.Output].MaxCode;
-            Pool(op.Input, op.Output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft, (window, _) =>
+            return Pool(op.Input, op.Output, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft, (window, _) =>
             {
                 var n = op.CountIncludePad ? op.KernelH * op.KernelW : window.Count;
                 long sum = window.Sum();
@@ -120,7 +120,7 @@ public sealed class ReferenceExecutor(IntegerProgram program)
         }
 
         /// <summary>Runs f over the in-bounds elements of every window (padding is left out; for max, code 0 padding is equivalent).</summary>
-        private void Pool(int input, int output, int kh, int kw, int sh, int sw, int pt, int pl, Func<List<int>, int, int> f)
+        private int[] Pool(int input, int output, int kh, int kw, int sh, int sw, int pt, int pl, Func<List<int>, int, int> f)
         {
             var x = values[input];
             var inS = p.Tensors[input].Shape;
@@ -141,17 +141,17 @@ public sealed class ReferenceExecutor(IntegerProgram program)
                 }
                 y[(oh * outS.Width + ow) * outS.Channels + c] = f(window, c);
             }
-            values[output] = y;
+            return y;
         }
 
-        public void Visit(AddOp op)
+        public int[] Visit(AddOp op)
         {
             var a = values[op.A];
             var b = values[op.B];
             var y = new int[a.Length];
             for (var i = 0; i < y.Length; i++)
                 y[i] = IntegerMath.Clamp(IntegerMath.RoundShift((long)a[i] * op.MultiplierA + (long)b[i] * op.MultiplierB, op.Shift), op.Clamp.Lo, op.Clamp.Hi);
-            values[op.Output] = y;
+            return y;
         }
     }
 }

@@ -46,14 +46,15 @@ public sealed class ProgramComparer(IntegerProgram program)
         return null;
     }
 
-    public static string OpKind(ProgramOp op) => op switch
+    public static string OpKind(ProgramOp op) => op.Accept(KindName.Instance);
+
+    private sealed class KindName : IOpVisitor<string>
     {
-        ConvOp c when c.Groups > 1 => "depthwise/grouped conv",
-        ConvOp => "conv",
-        DenseOp => "dense",
-        MaxPoolOp => "maxpool",
-        AvgPoolOp => "avgpool",
-        AddOp => "add",
-        _ => op.GetType().Name,
-    };
+        public static readonly KindName Instance = new();
+        public string Visit(ConvOp op) => op.Groups > 1 ? "depthwise/grouped conv" : "conv";
+        public string Visit(DenseOp op) => "dense";
+        public string Visit(MaxPoolOp op) => "maxpool";
+        public string Visit(AvgPoolOp op) => "avgpool";
+        public string Visit(AddOp op) => "add";
+    }
 }
