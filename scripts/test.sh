@@ -11,11 +11,12 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchains (host gcc, arm-none-eabi, riscv, QEMU, instruction-count plugin)"
 bash scripts/setup-toolchains.sh
 
-step "python3-onnx (the official ONNX checker, used by the model-format tests)"
-if ! /usr/bin/python3 -c "import onnx" 2>/dev/null; then
+step "Debian's python3-onnx, python3-torch (1.13), pip and venv (the ONNX checker; python/truncedge_torch)"
+if ! /usr/bin/python3 -c "import onnx, torch, pip, venv, ensurepip" 2>/dev/null; then
   sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends python3-onnx >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    python3-onnx python3-torch python3-pip python3-venv >/dev/null
 fi
 
 step "data sets (8x8 digits for the trainer tests)"
@@ -29,6 +30,9 @@ dotnet build TruncEdge.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 
 step ".NET tests"
 dotnet test TruncEdge.sln -c Release --no-build -nologo -v quiet -- RunConfiguration.TestSessionTimeout=3600000
+
+step "python/truncedge_torch: PyTorch training, export, and the compiled Program against it"
+/usr/bin/python3 -m unittest discover -s python/tests
 
 step "verify the example model on the host at every bit width (ASan + UBSan)"
 ./truncedge verify examples/digits-cnn/model.onnx --target host --bits 1-8 --samples 1000
