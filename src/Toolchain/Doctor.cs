@@ -21,19 +21,19 @@ public sealed record DoctorReport(
     bool PluginBuilt,
     string SetupCommand)
 {
-    public bool AllFound => Tools.All(t => t.Found) && PluginBuilt;
+    /// <summary>Every tool is installed. The plugin needs only gcc: TruncEdge builds it on first use.</summary>
+    public bool AllFound => Tools.All(t => t.Found);
 }
 
 /// <summary>
 /// Says what is installed and what is missing: every tool of targets/tools.json (found or not,
 /// its version, the command that installs it), which targets are ready, and whether the
-/// instruction-count plugin is built. Changes nothing.
+/// instruction-count plugin is built yet (it is built on first use). Changes nothing. Works the
+/// same from a checkout and from the installed .NET tool: the install command is apt's, not a
+/// script of the repository.
 /// </summary>
 public sealed class Doctor(TargetCatalog catalog)
 {
-    /// <summary>The script that installs everything (relative to the repository root).</summary>
-    public const string SetupScript = "scripts/setup-toolchains.sh";
-
     public DoctorReport Check()
     {
         var tools = catalog.Tools.Select(Probe).ToList();
@@ -42,7 +42,10 @@ public sealed class Doctor(TargetCatalog catalog)
             .Select(t => new TargetStatus(t, catalog.ToolsFor(t).Where(missing.Contains).ToList()))
             .ToList();
         var plugin = new IcountPlugin(catalog);
-        return new DoctorReport(tools, targets, plugin.LibraryPath, plugin.IsBuilt, "bash " + SetupScript);
+        var packages = tools.Where(t => !t.Found).Select(t => t.Tool.Package).Distinct().ToList();
+        var setup = packages.Count == 0 ? "" : "apt-get install -y --no-install-recommends " + string.Join(' ', packages)
+            + " (from a checkout: bash scripts/setup-toolchains.sh)";
+        return new DoctorReport(tools, targets, plugin.LibraryPath, plugin.IsBuilt, setup);
     }
 
     private static ToolStatus Probe(Tool tool)

@@ -8,6 +8,5 @@ namespace TruncEdge.Toolchain;
 public sealed record Tool(string Name, string Command, string? Specs, string Package, string Purpose)
 {
     /// <summary>The command that installs the tool on Debian.</summary>
-    public string InstallCommand =>
-        $"apt-get install -y --no-install-recommends {Package} (or run scripts/setup-toolchains.sh)";
+    public string InstallCommand => $"apt-get install -y --no-install-recommends {Package}";
 }

@@ -27,7 +27,7 @@ public sealed class DoctorCommand(CommandContext context)
             var tools = new Table().Border(TableBorder.Rounded).AddColumns("tool", "status", "version", "install");
             foreach (var t in report.Tools)
                 tools.AddRow(Markup.Escape(t.Tool.Name), t.Found ? "[green]found[/]" : "[red]missing[/]", Markup.Escape(t.Version ?? ""), t.Found ? "" : Markup.Escape(t.InstallCommand));
-            tools.AddRow("instruction-count plugin", report.PluginBuilt ? "[green]built[/]" : "[red]not built[/]", "", report.PluginBuilt ? "" : Markup.Escape(report.SetupCommand));
+            tools.AddRow("instruction-count plugin", report.PluginBuilt ? "[green]built[/]" : "[yellow]built on first use[/]", "", "");
             context.Console.Write(tools);
             var targets = new Table().Border(TableBorder.Rounded).AddColumns("target", "ready", "missing");
             foreach (var t in report.Targets)
