@@ -47,4 +47,14 @@ public static class ToolchainDiagnosticCodes
 
     /// <summary>Instruction counting failed (plugin build, markers, QEMU).</summary>
     public const string CountFailed = "TE5400";
+
+    // TE56xx: firmware projects for boards (targets/boards/*.json)
+    /// <summary>No board of that name (the message lists the known boards).</summary>
+    public const string UnknownBoard = "TE5600";
+    /// <summary>A board file that does not follow the format (the message names the file and key).</summary>
+    public const string BadBoardFile = "TE5601";
+    /// <summary>--board given with a --target that is not the board's.</summary>
+    public const string BoardTargetMismatch = "TE5602";
+    /// <summary>The --sample file does not hold one input of the model.</summary>
+    public const string BadSample = "TE5603";
 }
