@@ -21,8 +21,6 @@ public sealed record ModelBuildOptions
 /// </summary>
 public sealed class Workbench(TargetCatalog catalog)
 {
-    public TargetCatalog Catalog => catalog;
-
     public ModelBuild Build(CompiledModel model, Target target, ModelBuildOptions? options = null)
     {
         options ??= new ModelBuildOptions();
