@@ -14,6 +14,7 @@ public sealed class CliApp
     {
         var console = new CommandContext(CreateConsole(), Console.Error);
         var root = new RootCommand("TruncEdge: TruncQuant models to bit-exact integer C for microcontrollers, with the weight precision chosen at run time.");
+        root.Options.Add(console.Verbose);
         foreach (var verb in Verbs(console)) root.Subcommands.Add(verb);
 
         var parse = root.Parse(args);

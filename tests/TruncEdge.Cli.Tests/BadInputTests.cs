@@ -149,6 +149,29 @@ public class BadInputTests
         Assert.False(File.Exists(output));
     }
 
+    /// <summary>The user's own paths are checked up front and named; a missing file deeper down would be a bug, not theirs.</summary>
+    [Theory]
+    [InlineData("--resume", "missing.ckpt", "TE6004")]
+    [InlineData("--checkpoint", "no-such-folder/run.ckpt", "TE6001")]
+    public void TrainNamesAMissingCheckpointPathBeforeTraining(string option, string relative, string code)
+    {
+        var dir = CliRunner.TempDir();
+        var path = Path.Combine(dir, relative);
+        var output = Path.Combine(dir, "model.onnx");
+        var r = CliRunner.Run("train", option, path, "--epochs", "1", "-o", output);
+        AssertOneLineError(r, code, path);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void TrainResumeFromAFileThatIsNotACheckpointIsOneLine()
+    {
+        var dir = CliRunner.TempDir();
+        var garbage = Path.Combine(dir, "garbage.ckpt");
+        File.WriteAllText(garbage, "not a checkpoint");
+        AssertOneLineError(CliRunner.Run("train", "--resume", garbage, "--epochs", "1", "-o", Path.Combine(dir, "model.onnx")), "TE6000", garbage);
+    }
+
     [Fact]
     public void EvalOnADataSetThatDoesNotFitTheModelNamesBothShapes()
     {

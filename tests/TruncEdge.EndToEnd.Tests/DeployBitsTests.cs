@@ -49,25 +49,14 @@ public sealed class DeployBitsTests(ITestOutputHelper output)
     public void TheHarnessStopsWithBitsNotDeployedAtAnotherK()
     {
         var compiled = Compile(1, [8, 4, 2], pin: true);
-        var work = Directory.CreateTempSubdirectory("te-deploy-").FullName;
-        try
-        {
-            var folder = Path.Combine(work, "c");
-            new FirmwareFolder(Catalog).Write(compiled, Catalog.Get("host"), folder);
-            var build = new GccBuilder(Catalog).Build(folder, Catalog.Get("host"), new BuildOptions { Sanitize = true });
-            var input = new byte[compiled.Program.InputTensor.Shape.Size];
-            var runner = new HarnessRunner(Catalog);
-            Assert.Equal(3, runner.Run(build, [input], [8, 4, 2]).Outputs[0].Length);
+        using var build = new Workbench(Catalog).Build(compiled, Catalog.Get("host"), new ModelBuildOptions { Sanitize = true });
+        var input = new byte[compiled.Program.InputTensor.Shape.Size];
+        Assert.Equal(3, build.Run([input], [8, 4, 2]).Outputs[0].Length);
 
-            var e = Assert.Throws<DiagnosticException>(() => runner.Run(build, [input], [8, 3]));
-            Assert.Equal(ToolchainDiagnosticCodes.ModelError, e.Diagnostic.Code);
-            Assert.Contains("TE_ERR_BITS_NOT_DEPLOYED (-9)", e.Message, StringComparison.Ordinal);
-            Assert.Contains("set_weight_bits", e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        var e = Assert.Throws<DiagnosticException>(() => build.Run([input], [8, 3]));
+        Assert.Equal(ToolchainDiagnosticCodes.ModelError, e.Diagnostic.Code);
+        Assert.Contains("TE_ERR_BITS_NOT_DEPLOYED (-9)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("set_weight_bits", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

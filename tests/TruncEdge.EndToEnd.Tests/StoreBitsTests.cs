@@ -72,22 +72,11 @@ public sealed class StoreBitsTests(ITestOutputHelper output)
     public void AboveTheStoredBitsTheModelReturnsBitsNotDeployed()
     {
         var compiled = Compile(3, 4);
-        var work = Directory.CreateTempSubdirectory("te-store-").FullName;
-        try
-        {
-            var folder = Path.Combine(work, "c");
-            new FirmwareFolder(Catalog).Write(compiled, Catalog.Get("host"), folder);
-            var build = new GccBuilder(Catalog).Build(folder, Catalog.Get("host"), new BuildOptions { Sanitize = true });
-            var input = new byte[compiled.Program.InputTensor.Shape.Size];
-            var runner = new HarnessRunner(Catalog);
-            Assert.Equal(2, runner.Run(build, [input], [4, 1]).Outputs[0].Length);
+        using var build = new Workbench(Catalog).Build(compiled, Catalog.Get("host"), new ModelBuildOptions { Sanitize = true });
+        var input = new byte[compiled.Program.InputTensor.Shape.Size];
+        Assert.Equal(2, build.Run([input], [4, 1]).Outputs[0].Length);
 
-            var e = Assert.Throws<DiagnosticException>(() => runner.Run(build, [input], [5]));
-            Assert.Contains("TE_ERR_BITS_NOT_DEPLOYED (-9)", e.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        var e = Assert.Throws<DiagnosticException>(() => build.Run([input], [5]));
+        Assert.Contains("TE_ERR_BITS_NOT_DEPLOYED (-9)", e.Message, StringComparison.Ordinal);
     }
 }

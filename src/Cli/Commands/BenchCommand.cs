@@ -22,7 +22,7 @@ public sealed class BenchCommand(CommandContext context)
         var command = new Command("bench", "Exact instruction counts per inference and per layer at each weight bit width, and flash/RAM from the ELF (QEMU targets)")
             { model, target, bits, json };
         compile.AddTo(command);
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
@@ -30,18 +30,9 @@ public sealed class BenchCommand(CommandContext context)
             var requested = CommonOptions.ParseOptionalBits(r.GetValue(bits));
             var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compilerOptions);
             var bitList = CommonOptions.RunBits(requested, compiled.Program, deployed => deployed);
-            var work = Path.Combine(Path.GetTempPath(), "truncedge-bench-" + Guid.NewGuid().ToString("N")[..12]);
-            BenchReport report;
-            try
-            {
-                report = context.Console.Profile.Capabilities.Interactive
-                    ? context.Console.Status().Start($"building and counting on {t.Name}", _ => new ModelBench(catalog).Run(compiled, t, bitList, work))
-                    : new ModelBench(catalog).Run(compiled, t, bitList, work);
-            }
-            finally
-            {
-                if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-            }
+            var report = context.Console.Profile.Capabilities.Interactive
+                ? context.Console.Status().Start($"building and counting on {t.Name}", _ => new ModelBench(catalog).Run(compiled, t, bitList))
+                : new ModelBench(catalog).Run(compiled, t, bitList);
             if (r.GetValue(json))
             {
                 Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));

@@ -15,7 +15,7 @@ public sealed class BuildCommand(CommandContext context)
         var image = new Option<ImageKind>("--image") { Description = "What to build around the model: Harness (test program), Footprint (minimal firmware), Bench (instruction counting)", DefaultValueFactory = _ => ImageKind.Harness };
         var prefix = new Option<string>("--prefix") { Description = "The prefix the folder was compiled with", DefaultValueFactory = _ => "model" };
         var command = new Command("build", "Build an emitted C folder with GCC for a target") { dir, target, sanitize, image, prefix };
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);

@@ -24,7 +24,7 @@ public sealed class CompileCommand(CommandContext context)
         var json = CommonOptions.Json();
         var command = new Command("compile", "Compile a model to a C folder: runtime, weights, tables, CMake and Make builds; with --board, a firmware project") { model, target, output, prefix, board, sample, json };
         compile.AddTo(command);
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var path = r.GetValue(model)!;
             var catalog = TargetCatalog.LoadDefault();

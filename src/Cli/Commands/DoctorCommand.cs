@@ -11,7 +11,7 @@ public sealed class DoctorCommand(CommandContext context)
     {
         var json = CommonOptions.Json();
         var command = new Command("doctor", "Show which compilers, emulators and plugins are installed and how to install the missing ones") { json };
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var report = new Doctor(TargetCatalog.LoadDefault()).Check();
             if (r.GetValue(json))

@@ -6,10 +6,7 @@ using TruncEdge.Model.Diagnostics;
 using TruncEdge.Model.TruncQuant;
 using TruncEdge.Toolchain;
 using TruncEdge.Toolchain.Evaluation;
-using TruncEdge.Trainer.Data;
-using TruncEdge.Trainer.Import;
 using TruncEdge.Trainer.Quantization;
-using TruncEdge.Trainer.Training;
 
 namespace TruncEdge.Cli.Commands;
 
@@ -27,7 +24,7 @@ public sealed class EvalCommand(CommandContext context)
         var noPin = CommonOptions.NoPin();
         var json = CommonOptions.Json();
         var command = new Command("eval", "Accuracy per weight bit width 1..8: the integer Program (as deployed) and the fake-quant float model") { model, data, limit, noPin, json };
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var path = r.GetValue(model)!;
             if (r.GetValue(limit) is int bad && bad < 1)
@@ -35,53 +32,37 @@ public sealed class EvalCommand(CommandContext context)
                 throw new DiagnosticException("TE6011", $"--limit {bad}: expected a number of test samples of at least 1");
             }
             var compiled = new ModelCompiler().CompileFile(path, CommonOptions.CompilerOptions(r.GetValue(noPin)));
-            Dataset test;
-            EvalResult fake;
-            try
-            {
-                test = DataSets.Load(r.GetValue(data)!).Test;
-                if (r.GetValue(limit) is { } n) test = test.Take(n);
-                fake = ModelEvaluation.Evaluate(compiled.Graph, test, new EvalOptions());
-            }
-            catch (Exception e) when (e is DataSetException or UnsupportedModelException or DataSetMismatchException)
-            {
-                throw new DiagnosticException("TE6010", e.Message, path);
-            }
-            var inputs = Enumerable.Range(0, test.Count).Select(i =>
-            {
-                var b = new byte[test.SampleSize];
-                test.CopySampleHwc(i, b);
-                return b;
-            }).ToList();
-            var labels = test.Labels.Select(l => (int)l).ToList();
-            var bits = Enumerable.Range(1, 8).ToList();
-            var integer = new ProgramAccuracy(TargetCatalog.LoadDefault()).Measure(compiled, inputs, labels, bits);
-
-            var quantizer = TruncQuantMetadata.Read(compiled.Graph).WeightQuantizer;
-            var trained = quantizer == WeightQuantizer.TruncQuant ? "TruncQuant" : "Quant";
+            var report = new ModelAccuracy(TargetCatalog.LoadDefault()).Measure(compiled, r.GetValue(data)!, r.GetValue(limit));
             if (r.GetValue(json))
             {
                 Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
                 {
-                    model = Path.GetFileName(path), data = test.Name, samples = test.Count, quantizer = trained,
-                    integerTrunc = integer.Select(a => new { bits = a.Bits, accuracy = a.Accuracy }),
-                    fakeQuant = fake.Rows.Select(x => new { bits = x.Precision.Bits, deployment = x.Deployment.ToString(), accuracy = x.Accuracy }),
+                    model = Path.GetFileName(path), data = report.Data, samples = report.Samples, quantizer = report.TrainedWith,
+                    integerTrunc = report.Integer.Select(a => new { bits = a.Bits, accuracy = a.Accuracy }),
+                    fakeQuant = report.FakeQuant.Rows.Select(x => new { bits = x.Precision.Bits, deployment = x.Deployment.ToString(), accuracy = x.Accuracy }),
                 }));
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("train / inference");
-            foreach (var k in bits) table.AddColumn(new TableColumn($"{k}").RightAligned());
-            string P(double? v) => v is { } a ? (100 * a).ToString("0.00", CultureInfo.InvariantCulture) : "";
-            double? Fake(int k, WeightDeployment d) => fake.Accuracy(Precision.Of(k), d);
-            if (quantizer == WeightQuantizer.Round)
-                table.AddRow(new[] { "Quant / Quant (fake-quant)" }.Concat(bits.Select(k => P(Fake(k, WeightDeployment.Quantize)))).ToArray());
-            table.AddRow(new[] { $"{trained} / Trunc (fake-quant)" }.Concat(bits.Select(k => P(Fake(k, WeightDeployment.Truncate)))).ToArray());
-            table.AddRow(new[] { $"[bold]{trained} / Trunc (integer Program)[/]" }.Concat(integer.Select(a => $"[bold]{P(a.Accuracy)}[/]")).ToArray());
-            context.Console.MarkupLine($"{Markup.Escape(Path.GetFileName(path))} on {Markup.Escape(test.Name)} ({test.Count} test samples), top-1 % by weight bit width k");
-            context.Console.Write(table);
-            context.Console.MarkupLine("[grey]integer Program: the emitted C built for the host, first and last layers pinned at 8 bits unless --no-pin[/]");
+            Render(path, report);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private void Render(string path, AccuracyReport report)
+    {
+        var bits = AccuracyReport.Bits;
+        var trained = report.TrainedWith;
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("train / inference");
+        foreach (var k in bits) table.AddColumn(new TableColumn($"{k}").RightAligned());
+        string P(double? v) => v is { } a ? (100 * a).ToString("0.00", CultureInfo.InvariantCulture) : "";
+        double? Fake(int k, WeightDeployment d) => report.FakeQuantAccuracy(k, d);
+        if (report.Quantizer == WeightQuantizer.Round)
+            table.AddRow(new[] { "Quant / Quant (fake-quant)" }.Concat(bits.Select(k => P(Fake(k, WeightDeployment.Quantize)))).ToArray());
+        table.AddRow(new[] { $"{trained} / Trunc (fake-quant)" }.Concat(bits.Select(k => P(Fake(k, WeightDeployment.Truncate)))).ToArray());
+        table.AddRow(new[] { $"[bold]{trained} / Trunc (integer Program)[/]" }.Concat(report.Integer.Select(a => $"[bold]{P(a.Accuracy)}[/]")).ToArray());
+        context.Console.MarkupLine($"{Markup.Escape(Path.GetFileName(path))} on {Markup.Escape(report.Data)} ({report.Samples} test samples), top-1 % by weight bit width k");
+        context.Console.Write(table);
+        context.Console.MarkupLine("[grey]integer Program: the emitted C built for the host, first and last layers pinned at 8 bits unless --no-pin[/]");
     }
 }

@@ -17,7 +17,7 @@ public sealed class InspectCommand(CommandContext context)
         var tables = new Option<bool>("--tables") { Description = "With --dump-ir, also print every requantization table" };
         var command = new Command("inspect", "Show a model's layers, shapes, MACs, parameters and memory plan") { model, json, dumpIr, tables };
         compile.AddTo(command);
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var compiled = new ModelCompiler().CompileFile(r.GetValue(model)!, compile.Read(r));
             if (r.GetValue(dumpIr))

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
 using TruncEdge.Compiler;
-using TruncEdge.Compiler.Reference;
 using TruncEdge.Model.Diagnostics;
 using TruncEdge.Toolchain;
 using TruncEdge.Toolchain.Workflow;
@@ -24,7 +23,7 @@ public sealed class RunCommand(CommandContext context)
         var command = new Command("run", "Run a model on the host or under QEMU at chosen weight bit widths and print its outputs")
             { model, target, bits, input, random, seed, json };
         compile.AddTo(command);
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var catalog = TargetCatalog.LoadDefault();
             var t = catalog.Get(r.GetValue(target)!);
@@ -35,43 +34,25 @@ public sealed class RunCommand(CommandContext context)
             var size = compiled.Program.InputTensor.Shape.Size;
             var samples = Inputs(r.GetValue(input), r.GetValue(random), r.GetValue(seed), size);
 
-            var work = Path.Combine(Path.GetTempPath(), "truncedge-run-" + Guid.NewGuid().ToString("N")[..12]);
-            try
+            using var build = new Workbench(catalog).Build(compiled, t);
+            var rows = build.RunChecked(samples, bitList);
+            if (r.GetValue(json))
             {
-                var folder = Path.Combine(work, "c");
-                new FirmwareFolder(catalog).Write(compiled, t, folder);
-                var build = new GccBuilder(catalog).Build(folder, t);
-                var run = new HarnessRunner(catalog).Run(build, samples, bitList);
-                var reference = new ReferenceExecutor(compiled.Program);
-                var rows = new List<(int Sample, int Bits, int[] Output, bool Matches)>();
-                for (var s = 0; s < samples.Count; s++)
-                    for (var b = 0; b < bitList.Count; b++)
-                    {
-                        var expected = reference.Run(samples[s], BitWidths.All(compiled.Program, bitList[b])).Output;
-                        rows.Add((s, bitList[b], run.Outputs[s][b], expected.SequenceEqual(run.Outputs[s][b])));
-                    }
-                if (r.GetValue(json))
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
                 {
-                    Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
-                    {
-                        target = t.Name, outputScale = compiled.Program.OutputTensor.Scale,
-                        runs = rows.Select(x => new { sample = x.Sample, bits = x.Bits, output = x.Output, argmax = ArgMax(x.Output), matchesReference = x.Matches }),
-                    }));
-                }
-                else
-                {
-                    var table = new Table().Border(TableBorder.Rounded).AddColumns("input", "weight bits", "outputs", "argmax", "= C# reference");
-                    foreach (var x in rows)
-                        table.AddRow(x.Sample.ToString(), x.Bits.ToString(), Markup.Escape(string.Join(" ", x.Output)), ArgMax(x.Output).ToString(), x.Matches ? "[green]yes[/]" : "[red]no[/]");
-                    context.Console.Write(table);
-                    context.Console.MarkupLine($"[grey]{t.Name}; real output = value x {compiled.Program.OutputTensor.Scale:G6}[/]");
-                }
-                return rows.All(x => x.Matches) ? ExitCodes.Ok : ExitCodes.CheckFailed;
+                    target = t.Name, outputScale = compiled.Program.OutputTensor.Scale,
+                    runs = rows.Select(x => new { sample = x.Sample, bits = x.Bits, output = x.Output, argmax = ArgMax(x.Output), matchesReference = x.MatchesReference }),
+                }));
             }
-            finally
+            else
             {
-                if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+                var table = new Table().Border(TableBorder.Rounded).AddColumns("input", "weight bits", "outputs", "argmax", "= C# reference");
+                foreach (var x in rows)
+                    table.AddRow(x.Sample.ToString(), x.Bits.ToString(), Markup.Escape(string.Join(" ", x.Output)), ArgMax(x.Output).ToString(), x.MatchesReference ? "[green]yes[/]" : "[red]no[/]");
+                context.Console.Write(table);
+                context.Console.MarkupLine($"[grey]{t.Name}; real output = value x {compiled.Program.OutputTensor.Scale:G6}[/]");
             }
+            return rows.All(x => x.MatchesReference) ? ExitCodes.Ok : ExitCodes.CheckFailed;
         }));
         return command;
     }
@@ -83,8 +64,7 @@ public sealed class RunCommand(CommandContext context)
         if (file is null)
         {
             if (random < 1) throw new DiagnosticException("TE0004", "give --input FILE or --random N");
-            var rng = new Random(seed);
-            return Enumerable.Range(0, random).Select(_ => { var b = new byte[size]; rng.NextBytes(b); return b; }).ToList();
+            return RandomInputs.Draw(new Random(seed), random, size);
         }
         if (!File.Exists(file)) throw new DiagnosticException("TE0005", "input file not found", file);
         var bytes = File.ReadAllBytes(file);

@@ -39,7 +39,7 @@ public sealed class TrainCommand(CommandContext context)
             model, data, quantizer, weightBits, actBits, epochs, batch, lr, optimizer, schedule, milestones, weightDecay, seed, threads,
             calibration, trainLimit, checkpoint, resume, output,
         };
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var options = new TrainOptions
             {
@@ -53,6 +53,12 @@ public sealed class TrainCommand(CommandContext context)
             var outPath = r.GetValue(output)!;
             var outDir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             if (!Directory.Exists(outDir)) throw new DiagnosticException("TE6001", "the output folder does not exist", outPath);
+            // The user's other paths are checked here, by name, so that a missing file or folder met
+            // deeper down (an IOException from anywhere) stays what it is: a bug, not their mistake.
+            if (options.CheckpointPath is { } ck && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(ck))))
+                throw new DiagnosticException("TE6001", "the checkpoint folder does not exist", ck);
+            if (r.GetValue(resume) is { } resumeFrom && !File.Exists(resumeFrom))
+                throw new DiagnosticException("TE6004", "checkpoint file not found", resumeFrom);
 
             // The options are the user's input: a bad one is their mistake (one line, exit 2). Only
             // Validate's ArgumentException means that; one from deeper in training is a bug and goes
@@ -74,7 +80,7 @@ public sealed class TrainCommand(CommandContext context)
                     : TrainingSession.Create(options);
                 result = Train(session, options);
             }
-            catch (Exception e) when (e is CheckpointException or TruncEdge.Trainer.Data.DataSetException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+            catch (Exception e) when (e is CheckpointException or TruncEdge.Trainer.Data.DataSetException)
             {
                 throw new DiagnosticException("TE6000", e.Message);
             }

@@ -22,7 +22,7 @@ public sealed class VerifyCommand(CommandContext context)
         var command = new Command("verify", "Check that the C computes exactly what the C# reference computes, on every intermediate tensor, at every bit width")
             { model, target, bits, samples, seed, keep, json };
         compile.AddTo(command);
-        command.SetAction(r => context.Guard(() =>
+        command.SetAction(r => context.Guard(r, () =>
         {
             var n = r.GetValue(samples);
             if (n < 1) throw new TruncEdge.Model.Diagnostics.DiagnosticException("TE0003", "--samples must be at least 1");

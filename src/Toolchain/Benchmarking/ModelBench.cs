@@ -1,6 +1,5 @@
 using TruncEdge.Compiler;
 using TruncEdge.Compiler.Program;
-using TruncEdge.Compiler.Reference;
 using TruncEdge.Model.Diagnostics;
 using TruncEdge.Toolchain.Workflow;
 
@@ -32,35 +31,33 @@ public sealed record BenchReport(string Target, string Board, IReadOnlyList<BitW
 /// </summary>
 public sealed class ModelBench(TargetCatalog catalog)
 {
-    public BenchReport Run(CompiledModel model, Target target, IReadOnlyList<int> bits, string workDirectory, int seed = 1)
+    public BenchReport Run(CompiledModel model, Target target, IReadOnlyList<int> bits, int seed = 1)
     {
         if (target.IsHost)
             throw new DiagnosticException("TE5500", "bench counts instructions under QEMU; choose a firmware target such as cortex-m4");
         WeightBits.RequireDeployed(model.Program, bits);
         var program = model.Program;
-        var folder = Path.Combine(workDirectory, "c");
-        new FirmwareFolder(catalog).Write(model, target, folder);
-        var builder = new GccBuilder(catalog);
-        var bench = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Bench, CacheRuntimeObjects = true });
-        var pathsImage = builder.Build(folder, target, new BuildOptions { Image = ImageKind.BenchPaths, CacheRuntimeObjects = true });
-        var footprint = builder.Build(folder, target, new BuildOptions { Image = ImageKind.Footprint, CacheRuntimeObjects = true });
+        using var build = new Workbench(catalog).Build(model, target);
+        // All three images are built before anything runs, and the footprint is fit-checked first:
+        // a model that cannot fit the board is refused before QEMU spends time on it.
+        build.Image(ImageKind.Bench);
+        build.Image(ImageKind.BenchPaths);
+        var footprint = build.Image(ImageKind.Footprint);
         var size = SizeReport.FromElf(footprint.ExecutablePath) with
         {
             RuntimeCode = footprint.MapPath is { } map && footprint.RuntimeObjects.Count > 0 ? LinkerMap.CodeBytes(map, footprint.RuntimeObjects) : null,
         };
         FitCheck.Check(target, size);
 
-        var input = new byte[program.InputTensor.Shape.Size];
-        new Random(seed).NextBytes(input);
-        var counted = new InstructionCounter(catalog).Count(bench, input, bits);
-        var paths = KernelPaths.Parse(new InstructionCounter(catalog).Count(pathsImage, input, bits).Console,
-            KernelPaths.Names(File.ReadAllText(Path.Combine(folder, "truncedge", "src", "te_internal.h"))), pathsImage.ExecutablePath);
+        var input = RandomInputs.Draw(new Random(seed), 1, program.InputTensor.Shape.Size)[0];
+        var counted = build.Count(ImageKind.Bench, input, bits);
+        var paths = KernelPaths.Parse(build.Count(ImageKind.BenchPaths, input, bits).Console,
+            KernelPaths.Names(File.ReadAllText(Path.Combine(build.Folder, "truncedge", "src", "te_internal.h"))), build.Image(ImageKind.BenchPaths).ExecutablePath);
 
         // The bench image must compute what the reference computes, or its counts mean nothing.
-        var reference = new ReferenceExecutor(program);
         for (var b = 0; b < bits.Count; b++)
         {
-            var expected = reference.Run(input, BitWidths.All(program, bits[b])).Output;
+            var expected = build.Expected(input, bits[b]);
             if (!expected.SequenceEqual(counted.Outputs.Length > b ? counted.Outputs[b] : []))
                 throw new InvalidOperationException($"the bench image on {target.Name} disagrees with the reference at {bits[b]} bits; run 'truncedge verify'");
         }

@@ -20,31 +20,20 @@ public sealed class ProgramAccuracy(TargetCatalog catalog)
         IReadOnlyList<int> bits, IProgress<int>? progress = null, int chunk = 2000)
     {
         if (inputs.Count != labels.Count) throw new ArgumentException("one label per input");
-        var host = catalog.Get("host");
-        var work = Path.Combine(Path.GetTempPath(), "truncedge-eval-" + Guid.NewGuid().ToString("N")[..12]);
-        try
+        using var build = new Workbench(catalog).Build(model, catalog.Get("host"));
+        var correct = new int[bits.Count];
+        for (var start = 0; start < inputs.Count; start += chunk)
         {
-            var folder = Path.Combine(work, "c");
-            new FirmwareFolder(catalog).Write(model, host, folder);
-            var build = new GccBuilder(catalog).Build(folder, host);
-            var correct = new int[bits.Count];
-            for (var start = 0; start < inputs.Count; start += chunk)
-            {
-                var n = Math.Min(chunk, inputs.Count - start);
-                var run = new HarnessRunner(catalog).Run(build, inputs.Skip(start).Take(n).ToList(), bits, trace: false, timeout: TimeSpan.FromMinutes(10));
-                for (var i = 0; i < n; i++)
-                    for (var b = 0; b < bits.Count; b++)
-                    {
-                        var o = run.Outputs[i][b];
-                        if (Array.IndexOf(o, o.Max()) == labels[start + i]) correct[b]++;
-                    }
-                progress?.Report(start + n);
-            }
-            return bits.Select((k, b) => new BitWidthAccuracy(k, correct[b], inputs.Count)).ToList();
+            var n = Math.Min(chunk, inputs.Count - start);
+            var run = build.Run(inputs.Skip(start).Take(n).ToList(), bits, timeout: TimeSpan.FromMinutes(10));
+            for (var i = 0; i < n; i++)
+                for (var b = 0; b < bits.Count; b++)
+                {
+                    var o = run.Outputs[i][b];
+                    if (Array.IndexOf(o, o.Max()) == labels[start + i]) correct[b]++;
+                }
+            progress?.Report(start + n);
         }
-        finally
-        {
-            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        }
+        return bits.Select((k, b) => new BitWidthAccuracy(k, correct[b], inputs.Count)).ToList();
     }
 }

@@ -43,59 +43,46 @@ public sealed class Verifier(TargetCatalog catalog)
         // A k the C carries no table for would only fail in the harness: refuse it before anything is written.
         WeightBits.RequireDeployed(model.Program, options.Bits);
         var clock = Stopwatch.StartNew();
-        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "truncedge-verify-" + Guid.NewGuid().ToString("N")[..12]);
-        try
+        progress?.Report(new(0, options.Samples, "emitting C"));
+        using var build = new Workbench(catalog).Build(model, options.Target, new ModelBuildOptions
         {
-            progress?.Report(new(0, options.Samples, "emitting C"));
-            var folder = Path.Combine(work, "c");
-            new FirmwareFolder(catalog).Write(model, options.Target, folder);
-            progress?.Report(new(0, options.Samples, $"building for {options.Target.Name}"));
-            var sanitize = options.Sanitize ?? options.Target.IsHost;
-            var build = new GccBuilder(catalog).Build(folder, options.Target, new BuildOptions { Sanitize = sanitize, CacheRuntimeObjects = true });
+            Sanitize = options.Sanitize ?? options.Target.IsHost, WorkDirectory = options.WorkDirectory,
+        });
+        progress?.Report(new(0, options.Samples, $"building for {options.Target.Name}"));
+        build.Image(ImageKind.Harness);
 
-            var program = model.Program;
-            var reference = new ReferenceExecutor(program);
-            var comparer = new ProgramComparer(program);
-            var rng = new Random(options.Seed);
-            long tensors = 0, values = 0;
-            for (var start = 0; start < options.Samples; start += options.ChunkSize)
+        var program = model.Program;
+        var comparer = new ProgramComparer(program);
+        var rng = new Random(options.Seed);
+        long tensors = 0, values = 0;
+        for (var start = 0; start < options.Samples; start += options.ChunkSize)
+        {
+            var count = Math.Min(options.ChunkSize, options.Samples - start);
+            var inputs = RandomInputs.Draw(rng, count, program.InputTensor.Shape.Size);
+            progress?.Report(new(start, options.Samples, $"running on {options.Target.Name}"));
+            var run = build.Run(inputs, options.Bits, trace: true);
+
+            var mismatches = new Mismatch?[count];
+            var counted = new long[count * 2];
+            Parallel.For(0, count, i =>
             {
-                var count = Math.Min(options.ChunkSize, options.Samples - start);
-                var inputs = Enumerable.Range(0, count).Select(_ =>
+                for (var b = 0; b < options.Bits.Count; b++)
                 {
-                    var b = new byte[program.InputTensor.Shape.Size];
-                    rng.NextBytes(b);
-                    return b;
-                }).ToList();
-                progress?.Report(new(start, options.Samples, $"running on {options.Target.Name}"));
-                var run = new HarnessRunner(catalog).Run(build, inputs, options.Bits, trace: true);
-
-                var mismatches = new Mismatch?[count];
-                var counted = new long[count * 2];
-                Parallel.For(0, count, i =>
-                {
-                    for (var b = 0; b < options.Bits.Count; b++)
-                    {
-                        var k = options.Bits[b];
-                        var expected = reference.Run(inputs[i], BitWidths.All(program, k), keepIntermediates: true);
-                        var m = comparer.CompareTrace(start + i, k, expected.OpOutputs!, run.Traces![i][b])
-                                ?? ProgramComparer.CompareOutputs(start + i, k, expected.Output, run.Outputs[i][b]);
-                        counted[2 * i] += expected.OpOutputs!.Count + 1;
-                        counted[2 * i + 1] += expected.OpOutputs!.Sum(t => (long)t.Length) + expected.Output.Length;
-                        if (m is not null) { mismatches[i] = m; return; }
-                    }
-                });
-                tensors += counted.Where((_, j) => j % 2 == 0).Sum();
-                values += counted.Where((_, j) => j % 2 == 1).Sum();
-                if (mismatches.FirstOrDefault(m => m is not null) is { } first)
-                    return new VerifyReport(options.Target.Name, start + count, options.Bits, tensors, values, first, clock.Elapsed);
-                progress?.Report(new(start + count, options.Samples, $"compared on {options.Target.Name}"));
-            }
-            return new VerifyReport(options.Target.Name, options.Samples, options.Bits, tensors, values, null, clock.Elapsed);
+                    var k = options.Bits[b];
+                    var expected = build.Reference.Run(inputs[i], BitWidths.All(program, k), keepIntermediates: true);
+                    var m = comparer.CompareTrace(start + i, k, expected.OpOutputs!, run.Traces![i][b])
+                            ?? ProgramComparer.CompareOutputs(start + i, k, expected.Output, run.Outputs[i][b]);
+                    counted[2 * i] += expected.OpOutputs!.Count + 1;
+                    counted[2 * i + 1] += expected.OpOutputs!.Sum(t => (long)t.Length) + expected.Output.Length;
+                    if (m is not null) { mismatches[i] = m; return; }
+                }
+            });
+            tensors += counted.Where((_, j) => j % 2 == 0).Sum();
+            values += counted.Where((_, j) => j % 2 == 1).Sum();
+            if (mismatches.FirstOrDefault(m => m is not null) is { } first)
+                return new VerifyReport(options.Target.Name, start + count, options.Bits, tensors, values, first, clock.Elapsed);
+            progress?.Report(new(start + count, options.Samples, $"compared on {options.Target.Name}"));
         }
-        finally
-        {
-            if (options.WorkDirectory is null && Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        }
+        return new VerifyReport(options.Target.Name, options.Samples, options.Bits, tensors, values, null, clock.Elapsed);
     }
 }
