@@ -33,7 +33,11 @@ public sealed class DraftLayer
 {
     public required int Index { get; init; }
     public required string Name { get; init; }
-    public required byte[] Codes { get; init; }
+    /// <summary>8-bit codes, [OutChannels][WeightsPerChannel] in Program order once
+    /// <see cref="SourceOrder"/> is null (LayOutWeights), in ONNX order before.</summary>
+    public required byte[] Codes { get; set; }
+    /// <summary>How <see cref="Codes"/> are ordered as read from ONNX; null once in Program order.</summary>
+    public WeightOrder? SourceOrder { get; set; }
     public required int OutChannels { get; init; }
     public required double MeanAbs { get; init; }
     /// <summary>Bits of the Code input (the accumulator's activation side).</summary>
@@ -42,6 +46,15 @@ public sealed class DraftLayer
     public required double[][] B { get; init; }
     public bool Pinned { get; set; }
     public int WeightsPerChannel => Codes.Length / OutChannels;
+}
+
+/// <summary>
+/// The ONNX order of a layer's codes: Conv [M][C/g][kh][kw]; Gemm [out][in] when TransB, else
+/// [in][out] (MatMul), with in = c*H*W + h*W + w when the input was flattened from NCHW.
+/// </summary>
+public sealed record WeightOrder(bool Conv, bool TransB, bool FromNchw)
+{
+    public static readonly WeightOrder ConvOrder = new(true, false, true);
 }
 
 /// <summary>A Program op whose requantization constants are not computed yet.</summary>
