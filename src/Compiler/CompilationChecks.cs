@@ -25,7 +25,7 @@ public static class CompilationChecks
     }
 
     /// <summary>Ids dense, every op reading tensors written before it and writing a new one, layers
-    /// used by exactly one op with per-k maps of their width, and scales positive (an Int32 tensor's
+    /// used by exactly one op with per-k maps of their width once folded, and scales positive (an Int32 tensor's
     /// is NaN until ChooseInt32Scales).</summary>
     public static void CheckDraft(DraftProgram d)
     {
@@ -62,7 +62,10 @@ public static class CompilationChecks
             var l = d.Layers[i];
             Check(l.Index == i && uses[i] == 1, $"layer at position {i} has index {l.Index} and {uses[i]} ops");
             Check(l.OutChannels > 0 && l.Codes.Length % l.OutChannels == 0, $"layer {i} '{l.Name}' has {l.Codes.Length} codes for {l.OutChannels} outputs");
-            Check(l.A.Length == 8 && l.B.Length == 8 && l.A.Concat(l.B).All(row => row.Length == l.OutChannels), $"layer {i} '{l.Name}' needs 8 affine maps of {l.OutChannels} channels");
+            // Before FoldBatchNorms a layer has no maps yet; after it, 8 and no steps left.
+            var folded = l.A.Length > 0;
+            Check(!folded || (l.Steps.Count == 0 && l.A.Length == 8 && l.B.Length == 8 && l.A.Concat(l.B).All(row => row.Length == l.OutChannels)),
+                $"layer {i} '{l.Name}' needs 8 affine maps of {l.OutChannels} channels and no step left to fold");
         }
     }
 

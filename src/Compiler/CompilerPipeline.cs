@@ -15,7 +15,7 @@ public sealed class CompilerPipeline
     public static IReadOnlyList<ICompilerPass> Passes { get; } =
     [
         new CheckSupportedOps(), new InferShapes(), new RecognizeQuantizers(), new ResolveWeights(),
-        new LowerGraph(), new LayOutWeights(), new ChooseInt32Scales(), new PinLayers(),
+        new LowerGraph(), new FoldBatchNorms(), new LayOutWeights(), new ChooseInt32Scales(), new PinLayers(),
         new CheckAccumulatorBounds(), new LowerRequantization(), new SelectDeployedBits(),
         new StoreWeightBits(), new PlanArena(), new VerifyProgram(),
     ];

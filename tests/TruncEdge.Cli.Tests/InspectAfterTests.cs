@@ -18,6 +18,7 @@ public class InspectAfterTests
     [InlineData("ResolveWeights", "graph small: ", "36 codes")]
     [InlineData("LowerGraph", "draft small: ", "scale=NaN")]
     [InlineData("LayOutWeights", "draft small: ", "i32[1x1x3]")]
+    [InlineData("LowerGraph", "draft small: ", "then BatchNorm")]
     [InlineData("CheckAccumulatorBounds", "draft small: ", "pinned at 8 bits")]
     [InlineData("LowerRequantization", "program small: ", "arena 0 B")]
     public void EachPassPrintsTheIrItLeft(string pass, string header, string mention)

@@ -25,8 +25,10 @@ public static class DraftPrinter
         {
             var order = l.SourceOrder is { } o ? $", codes in ONNX order ({(o.Conv ? "conv" : $"dense transB={(o.TransB ? 1 : 0)} nchw={(o.FromNchw ? 1 : 0)}")})" : "";
             sb.Append(ci, $"  L{l.Index} {l.OutChannels}x{l.WeightsPerChannel} codes, E={l.MeanAbs.ToString("R", ci)}, input {l.InputBits} bits{(l.Pinned ? ", pinned at 8 bits" : "")}{order}  ; {l.Name}\n");
+            foreach (var step in l.Steps)
+                sb.Append(ci, $"    then {(step is BatchNormStep bn ? $"BatchNorm {bn.Node.Label}" : $"+ constant of {((ConstantAddStep)step).Values.Length}")}\n");
             if (!withTables) continue;
-            for (var k = 1; k <= 8; k++)
+            for (var k = 1; k <= l.A.Length; k++)
                 sb.Append(ci, $"    k={k} A=[{Join(l.A[k - 1])}] B=[{Join(l.B[k - 1])}]\n");
         }
         foreach (var op in d.Ops)

@@ -9,9 +9,10 @@ namespace TruncEdge.Compiler.Passes;
 /// Walks the ONNX graph in order and recognises the dataflow of the TruncQuant profile:
 /// activation quantizers (Clip/Relu + QuantizeLinear + DequantizeLinear, their parameters from
 /// RecognizeQuantizers) become Code tensors, Conv/Gemm become weight layers (codes from
-/// ResolveWeights, still in ONNX order), BatchNorm and biases fold into per-k affine maps, and
-/// Adds fuse into the Conv that feeds them. Tensors are HWC. Weight order (LayOutWeights) and
-/// Int32 scales (ChooseInt32Scales) come next. A node that does not fit is reported and poisons
+/// ResolveWeights, still in ONNX order) with the BatchNorms and constant Adds that follow them
+/// (FoldBatchNorms folds them into per-k affine maps), and Adds of two values fuse into the Conv
+/// that feeds them. Tensors are HWC. Weight order (LayOutWeights) and Int32 scales
+/// (ChooseInt32Scales) come after. A node that does not fit is reported and poisons
 /// what it computes, so independent errors are all reported in one run.
 /// </summary>
 public sealed class LowerGraph : ICompilerPass
@@ -34,8 +35,9 @@ public sealed class LowerGraph : ICompilerPass
     /// <summary>The float model input, before its 8-bit quantizer.</summary>
     private sealed record FloatInput(long[] Shape) : Value(Shape);
 
-    /// <summary>A Conv/Gemm output not yet quantized: real[c] = A[k][c] * acc + B[k][c].</summary>
-    private sealed record AffineValue(long[] Shape, PendingLayer Layer, double[][] A, double[][] B, bool Relu, bool Clip01) : Value(Shape);
+    /// <summary>A Conv/Gemm output not yet quantized: the accumulator times E/((2^k-1)(2^b_in-1)),
+    /// plus Bias, then the BatchNorms and constant Adds of Steps (FoldBatchNorms folds them).</summary>
+    private sealed record AffineValue(long[] Shape, PendingLayer Layer, double[]? Bias, IReadOnlyList<AffineStep> Steps, bool Relu, bool Clip01) : Value(Shape);
 
     /// <summary>An Add of a pending layer and another value, not yet quantized.</summary>
     private sealed record SumValue(long[] Shape, Value Left, Value Right, bool Relu, bool Clip01) : Value(Shape);
@@ -240,27 +242,14 @@ public sealed class LowerGraph : ICompilerPass
             return NewAffine(ys, layer, w.Bias);
         }
 
-        private AffineValue NewAffine(long[] shape, PendingLayer layer, double[]? bias)
-        {
-            var a = new double[8][];
-            var b = new double[8][];
-            var qIn = (1 << layer.InputBits) - 1;
-            for (var k = 1; k <= 8; k++)
-            {
-                var scale = layer.MeanAbs / (((1 << k) - 1) * (double)qIn);
-                a[k - 1] = Enumerable.Repeat(scale, layer.OutChannels).ToArray();
-                b[k - 1] = bias is null ? new double[layer.OutChannels] : (double[])bias.Clone();
-            }
-            return new AffineValue(shape, layer, a, b, Relu: false, Clip01: false);
-        }
+        private static AffineValue NewAffine(long[] shape, PendingLayer layer, double[]? bias) =>
+            new(shape, layer, bias, [], Relu: false, Clip01: false);
 
         private Value BatchNorm(Node n)
         {
             if (Arg(n, 0) is not AffineValue { Relu: false } a)
                 throw Fail(n, "TE2131", "BatchNormalization must directly follow a Conv or Gemm");
-            var eps = n.GetFloat("epsilon", 1e-5f);
-            var (newA, newB) = BatchNormFolding.Fold(graph, n, a.A, a.B, eps, _file);
-            return a with { A = newA, B = newB };
+            return a with { Steps = [.. a.Steps, new BatchNormStep(n, n.GetFloat("epsilon", 1e-5f))] };
         }
 
         private Value Add(Node n)
@@ -285,8 +274,7 @@ public sealed class LowerGraph : ICompilerPass
             var v = c.Data.AsDoubles();
             var channels = a.Layer.OutChannels;
             if (v.Length != 1 && v.Length != channels) throw Fail(n, "TE2135", $"constant has {v.Length} values for {channels} channels");
-            var b = a.B.Select(row => row.Select((x, i) => x + v[v.Length == 1 ? 0 : i]).ToArray()).ToArray();
-            return a with { B = b };
+            return a with { Steps = [.. a.Steps, new ConstantAddStep(v)] };
         }
 
         private Value MaxPool(Node n)
@@ -332,7 +320,7 @@ public sealed class LowerGraph : ICompilerPass
             _program.Layers.Add(new DraftLayer
             {
                 Index = layerIndex, Name = L.Name, Codes = L.Codes, SourceOrder = L.Order, OutChannels = L.OutChannels, MeanAbs = L.MeanAbs,
-                InputBits = L.InputBits, A = a.A, B = a.B,
+                InputBits = L.InputBits, Bias = a.Bias, Steps = a.Steps,
             });
             // ChooseInt32Scales sets an Int32 tensor's scale once the codes are in Program order.
             var scale = kind == ElementKind.Code ? 1.0 / ((1 << bits) - 1) : double.NaN;
