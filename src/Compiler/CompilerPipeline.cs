@@ -1,36 +1,47 @@
 using TruncEdge.Compiler.Passes;
 using TruncEdge.Compiler.Program;
+using TruncEdge.Model.Diagnostics;
 using TruncEdge.Model.Graph;
 
 namespace TruncEdge.Compiler;
 
 /// <summary>
-/// ONNX graph to integer Program. The passes, in order; each is one sealed class in Passes/.
+/// ONNX graph to integer Program: the passes of <see cref="Passes"/> in order (docs/compiler.md),
+/// each one sealed class in Passes/. The pipeline stops after the first pass that reported an
+/// error and throws every diagnostic that pass found.
 /// </summary>
 public sealed class CompilerPipeline
 {
-    public IntegerProgram Compile(ModelGraph graph, CompilerOptions options)
+    public static IReadOnlyList<ICompilerPass> Passes { get; } =
+    [
+        new CheckSupportedOps(), new InferShapes(), new RecognizeQuantizers(), new ResolveWeights(),
+        new LowerGraph(), new FoldBatchNorms(), new LayOutWeights(), new ChooseInt32Scales(), new PinLayers(),
+        new CheckAccumulatorBounds(), new LowerRequantization(), new SelectDeployedBits(),
+        new StoreWeightBits(), new PlanArena(), new VerifyProgram(),
+    ];
+
+    /// <summary>Check the IR after every pass (<see cref="CompilationChecks"/>); tests turn it on.</summary>
+    public bool VerifyAfterEachPass { get; init; }
+
+    public IntegerProgram Compile(ModelGraph graph, CompilerOptions options) => Run(graph, options).RequireProgram();
+
+    /// <summary>Runs the passes up to and including <paramref name="stopAfter"/> (all when null).</summary>
+    public Compilation Run(ModelGraph graph, CompilerOptions options, string? stopAfter = null)
     {
-        // Refuse ops outside the profile before looking at anything else.
-        new CheckSupportedOps().Run(graph, options);
-        // NCHW shapes of every value, checked for consistency.
-        var shapes = new InferShapes().Run(graph, options);
-        // Quantizers to Code tensors, Conv/Gemm to layers with 8-bit codes, BatchNorm folded per k, Adds fused, NCHW to HWC.
-        var draft = new LowerGraph().Run(graph, shapes, new WeightCodeSource(graph, options.SourceFile), options);
-        // First and last weight layers stay at 8 bits.
-        new PinLayers().Run(draft, options);
-        // No accumulator can overflow int32 at any bit width a layer can run at.
-        new CheckAccumulatorBounds().Run(draft, options);
-        // Float epilogues become integer multipliers, shifts and biases per (layer, channel, k).
-        var program = new LowerRequantization().Run(draft, options);
-        // Only the deployed weight bit widths keep their tables (by default 1..S, S the stored bits).
-        new SelectDeployedBits().Run(program, options);
-        // Layers that are not pinned store the top S bits of each code (--store-bits S).
-        new StoreWeightBits().Run(program, options);
-        // Arena offsets for every tensor, the packed layers' work buffers and kernel scratch, and the lower bound of the tensors.
-        new PlanArena().Run(program);
-        // Invariants that the reference executor and the emitter rely on.
-        new VerifyProgram().Run(program);
-        return program;
+        if (stopAfter is not null && !Passes.Any(p => p.Name == stopAfter))
+        {
+            throw new DiagnosticException("TE2090",
+                $"unknown pass '{stopAfter}': expected one of {string.Join(", ", Passes.Select(p => p.Name))}", options.SourceFile);
+        }
+        var compilation = new Compilation(graph, options);
+        foreach (var pass in Passes)
+        {
+            var diagnostics = new DiagnosticBag(options.SourceFile, pass.Name);
+            diagnostics.Try(() => pass.Run(compilation, diagnostics));
+            if (diagnostics.HasErrors) throw new DiagnosticException(diagnostics.Diagnostics);
+            if (VerifyAfterEachPass) CompilationChecks.After(pass.Name, compilation);
+            if (pass.Name == stopAfter) break;
+        }
+        return compilation;
     }
 }

@@ -193,4 +193,34 @@ public class BadInputTests
         Assert.Equal(2, r.ExitCode);
         Assert.DoesNotContain("   at ", r.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TwoUnsupportedOpsAreTwoLinesOfOneRun()
+    {
+        var dir = CliRunner.TempDir();
+        var model = Models.SmallCnn(dir, name: "two.onnx");
+        var g = TruncEdge.Model.Onnx.OnnxReader.Read(model);
+        var output = g.Outputs[0];
+        g.Nodes.Add(new TruncEdge.Model.Graph.Node("my_sigmoid", "Sigmoid", [output.Name], ["s"]));
+        g.Nodes.Add(new TruncEdge.Model.Graph.Node("my_softmax", "Softmax", ["s"], ["p"]));
+        g.Outputs[0] = output with { Name = "p" };
+        TruncEdge.Model.Onnx.OnnxWriter.Write(g, model);
+        var r = CliRunner.Run("inspect", model);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Empty(r.StandardOutput);
+        Assert.DoesNotContain("   at ", r.StandardError, StringComparison.Ordinal);
+        var lines = r.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("truncedge: error TE2001: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains("node 'my_sigmoid'", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("truncedge: error TE2001: ", lines[1], StringComparison.Ordinal);
+        Assert.Contains("node 'my_softmax'", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownPassAfterIsOneLineListingThePasses()
+    {
+        var model = Models.SmallCnn(CliRunner.TempDir());
+        AssertOneLineError(CliRunner.Run("inspect", model, "--dump-ir", "--after", "Optimize"), "TE2090", "'Optimize'", "LowerGraph", "PlanArena");
+    }
 }

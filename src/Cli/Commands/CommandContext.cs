@@ -31,7 +31,7 @@ public sealed class CommandContext(IAnsiConsole console, TextWriter stderr)
         }
         catch (DiagnosticException e)
         {
-            Error(e.Diagnostic.ToString());
+            foreach (var d in e.Diagnostics) Error(d.ToString());
             return Cli.ExitCodes.BadInput;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

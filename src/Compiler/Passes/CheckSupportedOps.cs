@@ -1,10 +1,9 @@
-using TruncEdge.Model.Diagnostics;
 using TruncEdge.Model.Graph;
 
 namespace TruncEdge.Compiler.Passes;
 
-/// <summary>Refuses any op outside the TruncQuant profile, naming it and listing what is supported.</summary>
-public sealed class CheckSupportedOps
+/// <summary>Refuses every op outside the TruncQuant profile, naming it and listing what is supported.</summary>
+public sealed class CheckSupportedOps : ICompilerPass
 {
     public static readonly IReadOnlyList<string> Supported =
     [
@@ -12,20 +11,18 @@ public sealed class CheckSupportedOps
         "DequantizeLinear", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
     ];
 
-    public void Run(ModelGraph graph, CompilerOptions options)
+    public string Name => "CheckSupportedOps";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics)
     {
-        foreach (var node in graph.Nodes)
+        var graph = compilation.Graph;
+        foreach (var node in graph.Nodes.Where(n => !Supported.Contains(n.OpType, StringComparer.Ordinal)))
         {
-            if (!Supported.Contains(node.OpType, StringComparer.Ordinal))
-            {
-                throw new DiagnosticException("TE2001",
-                    $"unsupported op '{node.OpType}'; supported ops: {string.Join(", ", Supported)}",
-                    options.SourceFile, node.Label);
-            }
+            diagnostics.Report("TE2001", $"unsupported op '{node.OpType}'; supported ops: {string.Join(", ", Supported)}", node.Label);
         }
         if (graph.Inputs.Count != 1)
-            throw new DiagnosticException("TE2002", $"expected exactly one graph input, found {graph.Inputs.Count}", options.SourceFile);
+            diagnostics.Report("TE2002", $"expected exactly one graph input, found {graph.Inputs.Count}");
         if (graph.Outputs.Count != 1)
-            throw new DiagnosticException("TE2003", $"expected exactly one graph output, found {graph.Outputs.Count}", options.SourceFile);
+            diagnostics.Report("TE2003", $"expected exactly one graph output, found {graph.Outputs.Count}");
     }
 }

@@ -7,27 +7,37 @@ namespace TruncEdge.Compiler.Passes;
 /// ONNX shapes (NCHW, or [N, features]) of every value in the graph, checked for consistency:
 /// channel counts, weight shapes, window sizes. Batch must be 1 (a symbolic batch is read as 1).
 /// </summary>
-public sealed class InferShapes
+public sealed class InferShapes : ICompilerPass
 {
-    public Dictionary<string, long[]> Run(ModelGraph graph, CompilerOptions options)
+    public string Name => "InferShapes";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) =>
+        compilation.Shapes = Run(compilation.Graph, compilation.Options, diagnostics);
+
+    /// <summary>Every shape that could be inferred. A node whose shape is wrong is reported and its
+    /// outputs are poisoned: the nodes after it are skipped silently, so one bad node is one error,
+    /// and every independent bad node in the graph is reported in the same run.</summary>
+    private static Dictionary<string, long[]> Run(ModelGraph graph, CompilerOptions options, DiagnosticBag diagnostics)
     {
         var file = options.SourceFile;
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var poisoned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var init in graph.Initializers.Values) shapes[init.Name] = init.Dims;
         foreach (var input in graph.Inputs)
         {
-            var s = input.Shape.ToArray();
-            if (s.Length is not (2 or 4))
-                throw new DiagnosticException("TE2010", $"input '{input.Name}' has rank {s.Length}; expected [1,C,H,W] or [1,F]", file);
-            if (s[0] <= 0) s[0] = 1;
-            if (s[0] != 1)
-                throw new DiagnosticException("TE2011", $"input '{input.Name}' has batch {s[0]}; TruncEdge compiles batch 1", file);
-            if (s.Skip(1).Any(d => d <= 0))
-                throw new DiagnosticException("TE2012", $"input '{input.Name}' needs fixed dimensions, got [{string.Join(",", input.Shape)}]", file);
-            shapes[input.Name] = s;
+            if (!diagnostics.Try(() => shapes[input.Name] = InputShape(input, file))) poisoned.Add(input.Name);
         }
 
         foreach (var node in graph.Nodes)
+        {
+            if (node.Inputs.Any(poisoned.Contains) || !diagnostics.Try(() => shapes[Output(node)] = Infer(node)))
+                poisoned.UnionWith(node.Outputs);
+        }
+        return shapes;
+
+        string Output(Node n) => n.Outputs.Count > 0 ? n.Outputs[0] : throw Fail(n, "has no output");
+
+        long[] Infer(Node node)
         {
             long[] In(int i)
             {
@@ -37,7 +47,7 @@ public sealed class InferShapes
                     ? s : throw Fail(node, $"input '{node.Inputs[i]}' has no known shape");
             }
 
-            long[] result = node.OpType switch
+            return node.OpType switch
             {
                 "Conv" => Conv(node, In(0), In(1)),
                 "Gemm" => Gemm(node, In(0), In(1)),
@@ -50,10 +60,7 @@ public sealed class InferShapes
                 "BatchNormalization" => BatchNorm(node, In(0), graph),
                 _ => In(0), // Relu, Clip, QuantizeLinear, DequantizeLinear keep the shape
             };
-            if (node.Outputs.Count == 0) throw Fail(node, "has no output");
-            shapes[node.Outputs[0]] = result;
         }
-        return shapes;
 
         DiagnosticException Fail(Node n, string message) => new("TE2013", message, file, n.Label);
 
@@ -146,6 +153,19 @@ public sealed class InferShapes
             }
             return x;
         }
+    }
+
+    private static long[] InputShape(ValueInfo input, string file)
+    {
+        var s = input.Shape.ToArray();
+        if (s.Length is not (2 or 4))
+            throw new DiagnosticException("TE2010", $"input '{input.Name}' has rank {s.Length}; expected [1,C,H,W] or [1,F]", file);
+        if (s[0] <= 0) s[0] = 1;
+        if (s[0] != 1)
+            throw new DiagnosticException("TE2011", $"input '{input.Name}' has batch {s[0]}; TruncEdge compiles batch 1", file);
+        if (s.Skip(1).Any(d => d <= 0))
+            throw new DiagnosticException("TE2012", $"input '{input.Name}' needs fixed dimensions, got [{string.Join(",", input.Shape)}]", file);
+        return s;
     }
 }
 

@@ -6,18 +6,23 @@ using TruncEdge.Model.Graph;
 namespace TruncEdge.Compiler.Passes;
 
 /// <summary>
-/// Walks the ONNX graph in order and recognises the TruncQuant profile: activation quantizers
-/// (Clip/Relu + QuantizeLinear + DequantizeLinear) become Code tensors, Conv/Gemm become weight
-/// layers with their 8-bit codes, BatchNorm and biases fold into per-k affine maps, Adds fuse
-/// into the Conv that feeds them, and NCHW becomes HWC. The result has final ops and tensors;
-/// only the requantization constants are still float.
+/// Walks the ONNX graph in order and recognises the dataflow of the TruncQuant profile:
+/// activation quantizers (Clip/Relu + QuantizeLinear + DequantizeLinear, their parameters from
+/// RecognizeQuantizers) become Code tensors, Conv/Gemm become weight layers (codes from
+/// ResolveWeights, still in ONNX order) with the BatchNorms and constant Adds that follow them
+/// (FoldBatchNorms folds them into per-k affine maps), and Adds of two values fuse into the Conv
+/// that feeds them. Tensors are HWC. Weight order (LayOutWeights) and Int32 scales
+/// (ChooseInt32Scales) come after. A node that does not fit is reported and poisons
+/// what it computes, so independent errors are all reported in one run.
 /// </summary>
-public sealed class LowerGraph
+public sealed class LowerGraph : ICompilerPass
 {
-    public DraftProgram Run(ModelGraph graph, IReadOnlyDictionary<string, long[]> shapes, WeightCodeSource codes, CompilerOptions options)
+    public string Name => "LowerGraph";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics)
     {
-        var walk = new Walk(graph, shapes, codes, options);
-        return walk.Run();
+        var walk = new Walk(compilation, diagnostics);
+        compilation.Draft = walk.Run();
     }
 
     // ---- abstract values flowing along ONNX edges ----
@@ -30,8 +35,9 @@ public sealed class LowerGraph
     /// <summary>The float model input, before its 8-bit quantizer.</summary>
     private sealed record FloatInput(long[] Shape) : Value(Shape);
 
-    /// <summary>A Conv/Gemm output not yet quantized: real[c] = A[k][c] * acc + B[k][c].</summary>
-    private sealed record AffineValue(long[] Shape, PendingLayer Layer, double[][] A, double[][] B, bool Relu, bool Clip01) : Value(Shape);
+    /// <summary>A Conv/Gemm output not yet quantized: the accumulator times E/((2^k-1)(2^b_in-1)),
+    /// plus Bias, then the BatchNorms and constant Adds of Steps (FoldBatchNorms folds them).</summary>
+    private sealed record AffineValue(long[] Shape, PendingLayer Layer, double[]? Bias, IReadOnlyList<AffineStep> Steps, bool Relu, bool Clip01) : Value(Shape);
 
     /// <summary>An Add of a pending layer and another value, not yet quantized.</summary>
     private sealed record SumValue(long[] Shape, Value Left, Value Right, bool Relu, bool Clip01) : Value(Shape);
@@ -42,14 +48,21 @@ public sealed class LowerGraph
     /// <summary>A constant (initializer).</summary>
     private sealed record ConstValue(long[] Shape, TensorData Data) : Value(Shape);
 
-    private sealed record PendingLayer(string Name, int InputTensor, int InputBits, byte[] Codes, double MeanAbs, int OutChannels, ConvGeometry? Conv, TensorShape OutShape);
+    /// <summary>What a node that was reported computes: the nodes that read it are skipped without a diagnostic of their own.</summary>
+    private sealed record Poisoned(long[] Shape) : Value(Shape);
 
-    private sealed class Walk(ModelGraph graph, IReadOnlyDictionary<string, long[]> shapes, WeightCodeSource codes, CompilerOptions options)
+    private sealed record PendingLayer(string Name, int InputTensor, int InputBits, byte[] Codes, WeightOrder Order, double MeanAbs, int OutChannels, ConvGeometry? Conv, TensorShape OutShape);
+
+    private sealed class Walk(Compilation compilation, DiagnosticBag diagnostics)
     {
-        private readonly DraftProgram _program = new() { Name = graph.Name };
+        private readonly ModelGraph graph = compilation.Graph;
+        private readonly IReadOnlyDictionary<string, long[]> shapes = compilation.RequireShapes();
+        private readonly QuantizerTable _quantizers = compilation.RequireQuantizers();
+        private readonly IReadOnlyDictionary<Node, ResolvedWeights> _weights = compilation.RequireWeights();
+        private readonly DraftProgram _program = new() { Name = compilation.Graph.Name };
         private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _uses = new(StringComparer.Ordinal);
-        private readonly string _file = options.SourceFile;
+        private readonly string _file = compilation.Options.SourceFile;
 
         public DraftProgram Run()
         {
@@ -62,7 +75,12 @@ public sealed class LowerGraph
             BindInput(graph.Inputs[0]);
 
             foreach (var node in graph.Nodes)
-                _values[node.Outputs[0]] = Lower(node);
+            {
+                var poisoned = node.Inputs.Any(i => _values.GetValueOrDefault(i) is Poisoned)
+                    || !diagnostics.Try(() => _values[node.Outputs[0]] = Lower(node));
+                if (poisoned) _values[node.Outputs[0]] = new Poisoned(shapes.GetValueOrDefault(node.Outputs[0]) ?? []);
+            }
+            if (diagnostics.HasErrors) return _program;
 
             var outName = graph.Outputs[0].Name;
             var output = _values.GetValueOrDefault(outName)
@@ -96,26 +114,27 @@ public sealed class LowerGraph
             "Relu" => Clamp(n, Arg(n, 0), clip01: false),
             "Clip" => Clip(n),
             "Conv" => Conv(n),
-            "Gemm" => Dense(n, transB: n.GetInt("transB", 0) != 0, biasInput: 2),
-            "MatMul" => Dense(n, transB: false, biasInput: -1),
+            "Gemm" => Dense(n, transB: n.GetInt("transB", 0) != 0),
+            "MatMul" => Dense(n, transB: false),
             "BatchNormalization" => BatchNorm(n),
             "Add" => Add(n),
             "MaxPool" => MaxPool(n),
             "AveragePool" => AvgPool(n, global: false),
             "GlobalAveragePool" => AvgPool(n, global: true),
             "Flatten" or "Reshape" => Flatten(n),
-            _ => throw Fail(n, $"op '{n.OpType}' is not supported"),
+            // CheckSupportedOps refused every other op.
+            _ => throw new InvalidOperationException($"op '{n.OpType}' passed CheckSupportedOps but LowerGraph does not lower it"),
         };
 
-        private DiagnosticException Fail(Node n, string message) => new("TE2030", message, _file, n.Label);
+        private DiagnosticException Fail(Node n, string code, string message) => new(code, message, _file, n.Label);
 
         private Value Arg(Node n, int i)
         {
-            if (i >= n.Inputs.Count || n.Inputs[i].Length == 0) throw Fail(n, $"input {i} is missing");
-            if (!_values.TryGetValue(n.Inputs[i], out var v)) throw Fail(n, $"input '{n.Inputs[i]}' is not defined");
+            if (i >= n.Inputs.Count || n.Inputs[i].Length == 0) throw Fail(n, "TE2120", $"input {i} is missing");
+            if (!_values.TryGetValue(n.Inputs[i], out var v)) throw Fail(n, "TE2121", $"input '{n.Inputs[i]}' is not defined");
             // A value that is not a tensor yet exists only inside the op that will consume it.
             if (v is AffineValue or SumValue or PendingAvgPool && _uses.GetValueOrDefault(n.Inputs[i]) > 1)
-                throw Fail(n, $"'{n.Inputs[i]}' is used by more than one node before it is quantized; quantize it first");
+                throw Fail(n, "TE2122", $"'{n.Inputs[i]}' is used by more than one node before it is quantized; quantize it first");
             return v;
         }
 
@@ -123,7 +142,7 @@ public sealed class LowerGraph
         {
             var v = Arg(n, i);
             if (v is CodeValue { Real: true } c) return c;
-            throw Fail(n, $"{what} '{n.Inputs[i]}' {WhyNotCodes(v)}");
+            throw Fail(n, "TE2030", $"{what} '{n.Inputs[i]}' {WhyNotCodes(v)}");
         }
 
         private static string WhyNotCodes(Value v) => v switch
@@ -135,57 +154,22 @@ public sealed class LowerGraph
                 _ => "must be a quantized activation",
             };
 
-        private TensorData Constant(Node n, int i, string what)
-        {
-            if (i >= n.Inputs.Count || n.Inputs[i].Length == 0) throw Fail(n, $"{what} is missing");
-            return graph.FindInitializer(n.Inputs[i]) ?? throw Fail(n, $"{what} '{n.Inputs[i]}' must be an initializer");
-        }
-
-        private double Scalar(Node n, int i, string what)
-        {
-            var t = Constant(n, i, what);
-            var v = t.AsDoubles();
-            if (v.Length != 1) throw Fail(n, $"{what} must be a scalar (per-tensor quantization), got {v.Length} values");
-            return v[0];
-        }
-
         // ---- quantizers ----
-
-        /// <summary>b with 1/(2^b-1) equal to the scale within float32 precision.</summary>
-        private int BitsOfScale(Node n, double scale)
-        {
-            for (var b = 1; b <= 8; b++)
-            {
-                var expected = 1.0 / ((1 << b) - 1);
-                if (Math.Abs(scale - expected) <= 1e-6 * expected) return b;
-            }
-            throw Fail(n, $"scale {scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is not 1/(2^b-1) for any b in 1..8");
-        }
-
-        private void CheckZeroPoint(Node n)
-        {
-            if (n.Inputs.Count < 3 || n.Inputs[2].Length == 0)
-                throw Fail(n, "zero point must be given as a uint8 0 (activations are unsigned codes)");
-            var zp = Constant(n, 2, "zero point");
-            if (zp.Type != DataType.UInt8 || zp.AsDoubles().Any(v => v != 0))
-                throw Fail(n, $"zero point must be uint8 0, got {zp.Type} {string.Join(",", zp.AsDoubles())}");
-        }
 
         private Value Quantize(Node n)
         {
-            var bits = BitsOfScale(n, Scalar(n, 1, "scale"));
-            CheckZeroPoint(n);
+            var bits = _quantizers.Bits[n];
             var v = Arg(n, 0);
             var name = n.Outputs[0];
             switch (v)
             {
                 case FloatInput f:
-                    if (bits != 8) throw Fail(n, $"the model input must be quantized at 8 bits (scale 1/255), got {bits} bits");
+                    if (bits != 8) throw Fail(n, "TE2123", $"the model input must be quantized at 8 bits (scale 1/255), got {bits} bits");
                     return new CodeValue(f.Shape, _program.Input, 8, Real: false, FromNchw: f.Shape.Length == 4);
                 case CodeValue { Real: true } c when c.Bits == bits:
                     return c with { Real = false };
                 case CodeValue { Real: true } c:
-                    throw Fail(n, $"re-quantizing {c.Bits}-bit codes to {bits} bits is not supported");
+                    throw Fail(n, "TE2124", $"re-quantizing {c.Bits}-bit codes to {bits} bits is not supported");
                 case AffineValue a:
                     RequireClip(n, a.Clip01, bits);
                     return Materialize(a, name, ElementKind.Code, bits, residual: null);
@@ -193,12 +177,12 @@ public sealed class LowerGraph
                     RequireClip(n, s.Clip01, bits);
                     return MaterializeSum(n, s, name, bits);
                 case PendingAvgPool p:
-                    var outT = _program.AddTensor(name, p.Input.Shape.Length == 4 ? ToHwc(p.Shape) : throw Fail(n, "pool input must be 4-D"),
+                    var outT = _program.AddTensor(name, p.Input.Shape.Length == 4 ? ToHwc(p.Shape) : throw Fail(n, "TE2125", "pool input must be 4-D"),
                         ElementKind.Code, bits, 1.0 / ((1 << bits) - 1));
                     _program.Ops.Add(new DraftAvgPoolOp { Name = p.Name, Input = p.Input.Tensor, Output = outT.Id, Pool = p.Pool, CountIncludePad = p.CountIncludePad });
                     return new CodeValue(p.Shape, outT.Id, bits, Real: false, FromNchw: true);
                 default:
-                    throw Fail(n, $"cannot quantize '{n.Inputs[0]}' here");
+                    throw Fail(n, "TE2126", $"cannot quantize '{n.Inputs[0]}' here");
             }
         }
 
@@ -206,32 +190,21 @@ public sealed class LowerGraph
         {
             // Without Clip(0,1), QuantizeLinear saturates at 255, which is 2^b-1 only for b = 8.
             if (!clip01 && bits != 8)
-                throw Fail(n, $"a {bits}-bit activation quantizer needs Clip(0,1) before QuantizeLinear");
+                throw Fail(n, "TE2127", $"a {bits}-bit activation quantizer needs Clip(0,1) before QuantizeLinear");
         }
 
         private Value Dequantize(Node n)
         {
-            var bits = BitsOfScale(n, Scalar(n, 1, "scale"));
-            CheckZeroPoint(n);
+            var bits = _quantizers.Bits[n];
             return Arg(n, 0) switch
             {
                 CodeValue { Real: false } c when c.Bits == bits => c with { Real = true },
-                CodeValue { Real: false } c => throw Fail(n, $"DequantizeLinear scale is for {bits} bits but its QuantizeLinear used {c.Bits}"),
-                _ => throw Fail(n, "DequantizeLinear must follow a QuantizeLinear (or the uint8 model input)"),
+                CodeValue { Real: false } c => throw Fail(n, "TE2128", $"DequantizeLinear scale is for {bits} bits but its QuantizeLinear used {c.Bits}"),
+                _ => throw Fail(n, "TE2129", "DequantizeLinear must follow a QuantizeLinear (or the uint8 model input)"),
             };
         }
 
-        private Value Clip(Node n)
-        {
-            double lo = double.NegativeInfinity, hi = double.PositiveInfinity;
-            if (n.Inputs.Count > 1 && n.Inputs[1].Length > 0) lo = Scalar(n, 1, "min");
-            if (n.Inputs.Count > 2 && n.Inputs[2].Length > 0) hi = Scalar(n, 2, "max");
-            if (n.Attributes.ContainsKey("min")) lo = n.GetFloat("min", float.NegativeInfinity);
-            if (n.Attributes.ContainsKey("max")) hi = n.GetFloat("max", float.PositiveInfinity);
-            if (lo != 0 || (hi != 1 && !double.IsPositiveInfinity(hi)))
-                throw Fail(n, $"only Clip(0, 1) (the activation quantizer) and Clip(0, inf) are supported, got Clip({lo}, {hi})");
-            return Clamp(n, Arg(n, 0), clip01: hi == 1);
-        }
+        private Value Clip(Node n) => Clamp(n, Arg(n, 0), clip01: _quantizers.ClipsToOne[n]);
 
         private Value Clamp(Node n, Value v, bool clip01) => v switch
         {
@@ -240,7 +213,7 @@ public sealed class LowerGraph
             CodeValue { Real: true } c => c,          // codes are in [0, 1] already
             PendingAvgPool p => p,                     // an average of codes is in [0, 1]
             FloatInput f => f,                         // the input is code/255, in [0, 1]
-            _ => throw Fail(n, $"{n.OpType} must follow a Conv, Gemm, BatchNormalization or Add"),
+            _ => throw Fail(n, "TE2130", $"{n.OpType} must follow a Conv, Gemm, BatchNormalization or Add"),
         };
 
         // ---- layers ----
@@ -248,88 +221,35 @@ public sealed class LowerGraph
         private Value Conv(Node n)
         {
             var x = RealCodes(n, 0, "Conv input");
-            var w = Constant(n, 1, "weight");
+            var w = _weights[n];
             var xs = shapes[n.Inputs[0]];
-            var ws = w.Dims;
+            var ws = graph.Initializers[n.Inputs[1]].Dims;
             var ys = shapes[n.Outputs[0]];
             var g = Geometry.Of(n, xs[2], xs[3], ws[2], ws[3], _file);
-            var groups = (int)n.GetInt("group", 1);
-            int cout = (int)ws[0], cinG = (int)ws[1], kh = (int)ws[2], kw = (int)ws[3];
-
-            var set = codes.For(w, n);
-            // ONNX [M][C/g][kh][kw] -> Program [M][kh][kw][C/g]
-            var reordered = new byte[set.Codes.Length];
-            for (var m = 0; m < cout; m++)
-                for (var c = 0; c < cinG; c++)
-                    for (var i = 0; i < kh; i++)
-                        for (var j = 0; j < kw; j++)
-                            reordered[((m * kh + i) * kw + j) * cinG + c] = set.Codes[((m * cinG + c) * kh + i) * kw + j];
-
-            var geometry = new ConvGeometry(kh, kw, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, groups);
-            var layer = new PendingLayer(n.Label, x.Tensor, x.Bits, reordered, set.MeanAbs, cout, geometry, ToHwc(ys));
-            var bias = n.Inputs.Count > 2 && n.Inputs[2].Length > 0 ? Constant(n, 2, "bias").AsDoubles() : null;
-            return NewAffine(ys, layer, bias);
+            var geometry = new ConvGeometry((int)ws[2], (int)ws[3], g.StrideH, g.StrideW, g.PadTop, g.PadLeft, (int)n.GetInt("group", 1));
+            var layer = new PendingLayer(n.Label, x.Tensor, x.Bits, w.Codes, WeightOrder.ConvOrder, w.MeanAbs, (int)ws[0], geometry, ToHwc(ys));
+            return NewAffine(ys, layer, w.Bias);
         }
 
-        private Value Dense(Node n, bool transB, int biasInput)
+        private Value Dense(Node n, bool transB)
         {
             var x = RealCodes(n, 0, $"{n.OpType} input");
-            var w = Constant(n, 1, "weight");
+            var w = _weights[n];
             var ys = shapes[n.Outputs[0]];
-            int outF = (int)ys[1];
-            int inF = (int)shapes[n.Inputs[0]][1];
-            if (n.OpType == "Gemm" && (n.GetFloat("alpha", 1) != 1 || n.GetFloat("beta", 1) != 1))
-                throw Fail(n, "Gemm with alpha or beta other than 1 is not supported");
-
-            var set = codes.For(w, n);
-            // The input tensor is HWC; if it came from an NCHW Flatten, ONNX feature f = c*H*W + h*W + w.
-            var xt = _program.Tensors[x.Tensor].Shape;
-            int[] onnxIndexOf = new int[inF];
-            for (var h = 0; h < xt.Height; h++)
-                for (var ww = 0; ww < xt.Width; ww++)
-                    for (var c = 0; c < xt.Channels; c++)
-                        onnxIndexOf[(h * xt.Width + ww) * xt.Channels + c] =
-                            x.FromNchw ? (c * xt.Height + h) * xt.Width + ww : (h * xt.Width + ww) * xt.Channels + c;
-            var reordered = new byte[outF * inF];
-            for (var o = 0; o < outF; o++)
-                for (var f = 0; f < inF; f++)
-                {
-                    var src = onnxIndexOf[f];
-                    reordered[o * inF + f] = set.Codes[transB ? o * inF + src : src * outF + o];
-                }
-
-            var layer = new PendingLayer(n.Label, x.Tensor, x.Bits, reordered, set.MeanAbs, outF, null, new TensorShape(1, 1, outF));
-            double[]? bias = null;
-            if (biasInput >= 0 && n.Inputs.Count > biasInput && n.Inputs[biasInput].Length > 0)
-            {
-                bias = Constant(n, biasInput, "bias").AsDoubles();
-                if (bias.Length == 1) bias = Enumerable.Repeat(bias[0], outF).ToArray();
-                if (bias.Length != outF) throw Fail(n, $"bias has {bias.Length} values for {outF} outputs");
-            }
-            return NewAffine(ys, layer, bias);
+            var outF = (int)ys[1];
+            var order = new WeightOrder(Conv: false, transB, x.FromNchw);
+            var layer = new PendingLayer(n.Label, x.Tensor, x.Bits, w.Codes, order, w.MeanAbs, outF, null, new TensorShape(1, 1, outF));
+            return NewAffine(ys, layer, w.Bias);
         }
 
-        private AffineValue NewAffine(long[] shape, PendingLayer layer, double[]? bias)
-        {
-            var a = new double[8][];
-            var b = new double[8][];
-            var qIn = (1 << layer.InputBits) - 1;
-            for (var k = 1; k <= 8; k++)
-            {
-                var scale = layer.MeanAbs / (((1 << k) - 1) * (double)qIn);
-                a[k - 1] = Enumerable.Repeat(scale, layer.OutChannels).ToArray();
-                b[k - 1] = bias is null ? new double[layer.OutChannels] : (double[])bias.Clone();
-            }
-            return new AffineValue(shape, layer, a, b, Relu: false, Clip01: false);
-        }
+        private static AffineValue NewAffine(long[] shape, PendingLayer layer, double[]? bias) =>
+            new(shape, layer, bias, [], Relu: false, Clip01: false);
 
         private Value BatchNorm(Node n)
         {
             if (Arg(n, 0) is not AffineValue { Relu: false } a)
-                throw Fail(n, "BatchNormalization must directly follow a Conv or Gemm");
-            var eps = n.GetFloat("epsilon", 1e-5f);
-            var (newA, newB) = BatchNormFolding.Fold(graph, n, a.A, a.B, eps, _file);
-            return a with { A = newA, B = newB };
+                throw Fail(n, "TE2131", "BatchNormalization must directly follow a Conv or Gemm");
+            return a with { Steps = [.. a.Steps, new BatchNormStep(n, n.GetFloat("epsilon", 1e-5f))] };
         }
 
         private Value Add(Node n)
@@ -341,21 +261,20 @@ public sealed class LowerGraph
             foreach (var (v, i) in new[] { (l, 0), (r, 1) })
             {
                 if (v is AffineValue { Relu: true } or SumValue)
-                    throw Fail(n, $"input '{n.Inputs[i]}' has already been clamped or summed; quantize it before adding");
+                    throw Fail(n, "TE2132", $"input '{n.Inputs[i]}' has already been clamped or summed; quantize it before adding");
                 if (v is not (AffineValue or CodeValue { Real: true }))
-                    throw Fail(n, $"input '{n.Inputs[i]}' must be a Conv/Gemm output or a quantized activation");
+                    throw Fail(n, "TE2133", $"input '{n.Inputs[i]}' must be a Conv/Gemm output or a quantized activation");
             }
             return new SumValue(shapes[n.Outputs[0]], l, r, Relu: false, Clip01: false);
         }
 
         private AffineValue AddBias(Node n, AffineValue a, ConstValue c)
         {
-            if (a.Relu) throw Fail(n, "a constant can only be added before the activation");
+            if (a.Relu) throw Fail(n, "TE2134", "a constant can only be added before the activation");
             var v = c.Data.AsDoubles();
             var channels = a.Layer.OutChannels;
-            if (v.Length != 1 && v.Length != channels) throw Fail(n, $"constant has {v.Length} values for {channels} channels");
-            var b = a.B.Select(row => row.Select((x, i) => x + v[v.Length == 1 ? 0 : i]).ToArray()).ToArray();
-            return a with { B = b };
+            if (v.Length != 1 && v.Length != channels) throw Fail(n, "TE2135", $"constant has {v.Length} values for {channels} channels");
+            return a with { Steps = [.. a.Steps, new ConstantAddStep(v)] };
         }
 
         private Value MaxPool(Node n)
@@ -374,7 +293,7 @@ public sealed class LowerGraph
             var xs = shapes[n.Inputs[0]];
             var pool = global ? new PoolGeometry((int)xs[2], (int)xs[3], 1, 1, 0, 0) : PoolOf(n);
             var include = !global && n.GetInt("count_include_pad", 0) != 0;
-            if (pool.KernelH * pool.KernelW > 1 << 16) throw Fail(n, "pooling windows above 65536 elements are not supported");
+            if (pool.KernelH * pool.KernelW > 1 << 16) throw Fail(n, "TE2136", "pooling windows above 65536 elements are not supported");
             return new PendingAvgPool(shapes[n.Outputs[0]], x, pool, include, n.Label);
         }
 
@@ -389,7 +308,7 @@ public sealed class LowerGraph
         private Value Flatten(Node n) => Arg(n, 0) switch
         {
             CodeValue c => c with { Shape = shapes[n.Outputs[0]] },
-            var v => throw Fail(n, $"{n.OpType} input '{n.Inputs[0]}' {WhyNotCodes(v)}"),
+            var v => throw Fail(n, "TE2030", $"{n.OpType} input '{n.Inputs[0]}' {WhyNotCodes(v)}"),
         };
 
         // ---- materialisation ----
@@ -400,10 +319,11 @@ public sealed class LowerGraph
             var layerIndex = _program.Layers.Count;
             _program.Layers.Add(new DraftLayer
             {
-                Index = layerIndex, Name = L.Name, Codes = L.Codes, OutChannels = L.OutChannels, MeanAbs = L.MeanAbs,
-                InputBits = L.InputBits, A = a.A, B = a.B,
+                Index = layerIndex, Name = L.Name, Codes = L.Codes, SourceOrder = L.Order, OutChannels = L.OutChannels, MeanAbs = L.MeanAbs,
+                InputBits = L.InputBits, Bias = a.Bias, Steps = a.Steps,
             });
-            var scale = kind == ElementKind.Code ? 1.0 / ((1 << bits) - 1) : Int32Scale(_program.Layers[^1]);
+            // ChooseInt32Scales sets an Int32 tensor's scale once the codes are in Program order.
+            var scale = kind == ElementKind.Code ? 1.0 / ((1 << bits) - 1) : double.NaN;
             var t = _program.AddTensor(name, L.OutShape, kind, kind == ElementKind.Code ? bits : 32, scale);
             _program.Ops.Add(new DraftLayerOp
             {
@@ -431,7 +351,7 @@ public sealed class LowerGraph
                     var side = Materialize(first, name + ".residual", ElementKind.Int32, 32, null);
                     return Materialize(second with { Relu = s.Relu, Clip01 = s.Clip01 }, name, ElementKind.Code, bits, side.Tensor);
                 default:
-                    throw Fail(n, "unsupported Add operands");
+                    throw Fail(n, "TE2137", "unsupported Add operands");
             }
         }
 
@@ -442,21 +362,6 @@ public sealed class LowerGraph
             AffineValue => throw new DiagnosticException("TE2032", $"output '{name}' is clipped to [0,1] but not quantized: add QuantizeLinear/DequantizeLinear", _file),
             _ => throw new DiagnosticException("TE2033", $"output '{name}' must be a Conv/Gemm output or a quantized activation", _file),
         };
-
-        /// <summary>A fixed scale for an Int32 tensor, independent of k, that no value can overflow
-        /// (docs/integer-semantics.md): the largest |real| over every k and channel maps to 2^30.</summary>
-        private static double Int32Scale(DraftLayer layer)
-        {
-            var max = 0.0;
-            var qIn = (1 << layer.InputBits) - 1;
-            for (var k = 1; k <= 8; k++)
-            {
-                var bounds = AccumulatorBounds.PerChannel(layer.Codes, layer.OutChannels, k, qIn);
-                for (var c = 0; c < layer.OutChannels; c++)
-                    max = Math.Max(max, Math.Abs(layer.A[k - 1][c]) * bounds[c] + Math.Abs(layer.B[k - 1][c]));
-            }
-            return max > 0 ? max / (1 << 30) : 1.0;
-        }
 
         private static TensorShape ToHwc(long[] s) => s.Length == 4
             ? new TensorShape((int)s[2], (int)s[3], (int)s[1])

@@ -11,8 +11,12 @@ namespace TruncEdge.Compiler.Passes;
 /// k when the k differ by one factor); per AvgPool divisor a multiplier and shift; per Add two
 /// multipliers and a shift.
 /// </summary>
-public sealed class LowerRequantization
+public sealed class LowerRequantization : ICompilerPass
 {
+    public string Name => "LowerRequantization";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) => compilation.Program = Run(compilation.RequireDraft(), compilation.Options);
+
     public IntegerProgram Run(DraftProgram draft, CompilerOptions options)
     {
         var file = options.SourceFile;

@@ -7,8 +7,12 @@ namespace TruncEdge.Compiler.Passes;
 /// them at full precision, which an integer MCU cannot; 8 bits is the closest, and truncating
 /// them is where accuracy is lost first. Pinned layers carry one table instead of eight.
 /// </summary>
-public sealed class PinLayers
+public sealed class PinLayers : ICompilerPass
 {
+    public string Name => "PinLayers";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) => Run(compilation.RequireDraft(), compilation.Options);
+
     public void Run(DraftProgram draft, CompilerOptions options)
     {
         if (!options.PinFirstAndLast || draft.Layers.Count == 0) return;

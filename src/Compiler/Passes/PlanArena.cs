@@ -8,8 +8,12 @@ namespace TruncEdge.Compiler.Passes;
 /// (TFLite Micro's greedy planner). Also computes the lower bound: the largest total size of
 /// tensors that must be alive at once (inputs and output of the same op included).
 /// </summary>
-public sealed class PlanArena
+public sealed class PlanArena : ICompilerPass
 {
+    public string Name => "PlanArena";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) => Run(compilation.RequireProgram());
+
     public const int Alignment = 8;
 
     public void Run(IntegerProgram program)

@@ -10,8 +10,12 @@ namespace TruncEdge.Compiler.Passes;
 /// k keeps exactly the integers of the full Program. Pinned layers run at 8 and keep their one
 /// table whatever the set.
 /// </summary>
-public sealed class SelectDeployedBits
+public sealed class SelectDeployedBits : ICompilerPass
 {
+    public string Name => "SelectDeployedBits";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) => Run(compilation.RequireProgram(), compilation.Options);
+
     public void Run(IntegerProgram program, CompilerOptions options)
     {
         var bits = Check(options, options.SourceFile);

@@ -8,8 +8,12 @@ namespace TruncEdge.Compiler.Passes;
 /// The emitter packs them (<see cref="PackedCodes"/>); PlanArena gives their ops a buffer to
 /// unpack into. Pinned layers run at 8 and keep every bit.
 /// </summary>
-public sealed class StoreWeightBits
+public sealed class StoreWeightBits : ICompilerPass
 {
+    public string Name => "StoreWeightBits";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) => Run(compilation.RequireProgram(), compilation.Options);
+
     public void Run(IntegerProgram program, CompilerOptions options)
     {
         foreach (var layer in program.Layers)

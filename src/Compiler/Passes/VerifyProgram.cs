@@ -10,11 +10,16 @@ namespace TruncEdge.Compiler.Passes;
 /// A failure is a bug, not a user error: <see cref="InvalidOperationException"/> naming the op
 /// or layer at fault. (The C runtime keeps only cheap checks of its own arguments.)
 /// </summary>
-public sealed class VerifyProgram
+public sealed class VerifyProgram : ICompilerPass
 {
-    public void Run(IntegerProgram p)
+    public string Name => "VerifyProgram";
+
+    public void Run(Compilation compilation, DiagnosticBag diagnostics) => Run(compilation.RequireProgram());
+
+    /// <param name="planned">False to check a Program before PlanArena: everything but the arena.</param>
+    public void Run(IntegerProgram p, bool planned = true)
     {
-        CheckStructure(p);
+        CheckStructure(p, planned);
         var usedBy = new List<ProgramOp>?[p.Layers.Count];
         var written = new bool[p.Tensors.Count];
         written[p.Input] = true;
@@ -25,7 +30,7 @@ public sealed class VerifyProgram
             foreach (var t in op.Inputs.Append(op.Output))
             {
                 Check(t >= 0 && t < p.Tensors.Count, $"{at} refers to tensor {t}, which does not exist");
-                CheckPlacement(p, p.Tensors[t]);
+                if (planned) CheckPlacement(p, p.Tensors[t]);
             }
             foreach (var i in op.Inputs) Check(written[i], $"{at} reads tensor {i} before it is written");
             Check(!written[op.Output], $"{at} writes tensor {op.Output} twice");
@@ -39,11 +44,11 @@ public sealed class VerifyProgram
         }
         Check(written[p.Output], "the output is never written");
         foreach (var layer in p.Layers) CheckLayer(p, layer, usedBy[layer.Index]);
-        CheckArena(p);
+        if (planned) CheckArena(p);
     }
 
     /// <summary>Ids and indices in order, the input and output, deployed and stored bits.</summary>
-    private static void CheckStructure(IntegerProgram p)
+    private static void CheckStructure(IntegerProgram p, bool planned)
     {
         Check(p.Ops.Count > 0, "the Program has no ops");
         for (var i = 0; i < p.Tensors.Count; i++) Check(p.Tensors[i].Id == i, $"tensor at position {i} has id {p.Tensors[i].Id}");
@@ -54,7 +59,7 @@ public sealed class VerifyProgram
         for (var i = 0; i < p.Tensors.Count; i++)
             Check((p.Tensors[i].Storage == TensorStorage.Input) == (i == p.Input), $"tensor {i} '{p.Tensors[i].Name}': only the program input may have Storage = Input");
         Check(p.OutputTensor.Storage == TensorStorage.Arena, "the output tensor must live in the arena");
-        Check(p.ArenaSize > 0, "the arena is not planned (ArenaSize = 0)");
+        Check(!planned || p.ArenaSize > 0, "the arena is not planned (ArenaSize = 0)");
         var deployed = p.DeployedBits;
         Check(deployed.Count > 0 && deployed.All(k => k is >= 1 and <= 8) && deployed.SequenceEqual(deployed.Distinct().Order()),
             $"deployed bits [{string.Join(",", deployed)}] are not an ascending set within 1..8");

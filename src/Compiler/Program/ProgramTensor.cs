@@ -38,8 +38,9 @@ public sealed class ProgramTensor
     public required ElementKind Kind { get; init; }
     /// <summary>Activation bits (1..8) for <see cref="ElementKind.Code"/>; 32 for Int32.</summary>
     public required int Bits { get; init; }
-    /// <summary>Real value of one unit: 1/(2^Bits-1) for codes, a compiler-chosen scale for Int32.</summary>
-    public required double Scale { get; init; }
+    /// <summary>Real value of one unit: 1/(2^Bits-1) for codes, a compiler-chosen scale for Int32
+    /// (settable because ChooseInt32Scales chooses it after LowerGraph made the tensor).</summary>
+    public required double Scale { get; set; }
     public TensorStorage Storage { get; set; } = TensorStorage.Arena;
     /// <summary>Byte offset in the arena, set by the arena planner; -1 until then.</summary>
     public int ArenaOffset { get; set; } = -1;
