@@ -218,7 +218,8 @@ public sealed class TargetCatalog
         }, isDefault);
     }
 
-    private static MemoryRegion Region(JsonObjectReader memory, string key)
+    /// <summary>memory.KEY: origin and size, ending within 32-bit addresses (targets and boards).</summary>
+    internal static MemoryRegion Region(JsonObjectReader memory, string key)
     {
         var r = memory.Object(key);
         r.OnlyKeys("origin", "size");

@@ -40,7 +40,7 @@ public sealed class BoardCatalog(TargetCatalog targets)
             throw o.Error("target", $"'{targetName}' is not a cross target of targets/ (expected one of {string.Join(", ", targets.Targets.Where(t => !t.IsHost).Select(t => t.Name))})");
         var memory = o.Object("memory");
         memory.OnlyKeys("flash", "ram", "stack");
-        var map = new MemoryMap(Region(memory, "flash"), Region(memory, "ram"), memory.Bytes("stack"));
+        var map = new MemoryMap(TargetCatalog.Region(memory, "flash"), TargetCatalog.Region(memory, "ram"), memory.Bytes("stack"));
         if (map.StackBytes == 0 || map.StackBytes >= map.Ram.Size) throw memory.Error("stack", "must be above 0 and below memory.ram.size");
 
         var console = o.Object("console");
@@ -81,15 +81,6 @@ public sealed class BoardCatalog(TargetCatalog targets)
             Name = o.String("name"), Description = o.String("description"), File = file, Target = targetName, Memory = map,
             Clock = o.String("clock"), Console = settings, Init = init, Cycles = cycles, Qemu = qemu, OpenOcd = openocd,
         };
-    }
-
-    private static MemoryRegion Region(JsonObjectReader memory, string key)
-    {
-        var r = memory.Object(key);
-        r.OnlyKeys("origin", "size");
-        var region = new MemoryRegion(r.Bytes("origin"), r.Bytes("size"));
-        if (region.Size == 0 || region.Origin + region.Size > 0x1_0000_0000UL) throw r.Error("size", "must be above 0 and end within 32-bit addresses");
-        return region;
     }
 
     private static uint Word(JsonObjectReader o, string key) =>
