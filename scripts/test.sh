@@ -31,6 +31,9 @@ dotnet build TruncEdge.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 step ".NET tests"
 dotnet test TruncEdge.sln -c Release --no-build -nologo -v quiet -- RunConfiguration.TestSessionTimeout=3600000
 
+step "the .NET tool package: pack, install on a fresh HOME, run outside the checkout"
+bash scripts/test-tool-package.sh
+
 step "python/truncedge_torch: PyTorch training, export, and the compiled Program against it"
 /usr/bin/python3 -m unittest discover -s python/tests
 
